@@ -1,0 +1,176 @@
+"""The ``dotsocr`` command line. Thin: it turns flags into options and calls the
+pipeline; every error becomes one line and an exit code (0 ok, 1 some inputs or
+pages failed, 2 usage error)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dotsocr import __version__
+from dotsocr.errors import DotsOCRError, PageRangeError
+from dotsocr.options import ParseOptions
+
+app = typer.Typer(
+    name="dotsocr",
+    help="Turn PDFs and page images into layout JSON, Markdown and box overlays.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class EngineName(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    dots = "dots"
+
+
+class PromptName(str, Enum):
+    layout_all = "layout_all"
+    layout_only = "layout_only"
+    ocr = "ocr"
+
+
+class OcrPolicy(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dotsocr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """dotsocr: structured documents from PDFs and images, on CPU or a DotsOCR GPU server."""
+
+
+@app.command()
+def parse(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="PDF files, images (PNG, JPEG, TIFF, WebP, BMP) or folders."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results.")] = Path(
+        "output"
+    ),
+    pages: Annotated[
+        str | None, typer.Option(help="Pages to parse, 1-based: '1-3,7', '5-'.")
+    ] = None,
+    dpi: Annotated[int, typer.Option(min=36, max=1200, help="PDF render resolution.")] = 200,
+    password: Annotated[
+        str | None, typer.Option(help="Password for encrypted PDFs.", show_default=False)
+    ] = None,
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            help="cpu: embedded engine; dots: DotsOCR over vLLM; auto: dots when a server is set."
+        ),
+    ] = EngineName.auto,
+    prompt: Annotated[
+        PromptName,
+        typer.Option(help="What to extract: full layout with text, boxes only, or text only."),
+    ] = PromptName.layout_all,
+    server: Annotated[
+        list[str] | None,
+        typer.Option(help="DotsOCR server URL (repeatable); default $DOTSOCR_SERVER_URL."),
+    ] = None,
+    ocr: Annotated[
+        OcrPolicy,
+        typer.Option(
+            help="CPU engine: OCR always, never, or when the text layer is missing or unusable."
+        ),
+    ] = OcrPolicy.auto,
+    force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+) -> None:
+    """Parse documents: per page JSON, Markdown (with and without headers/footers) and
+    an overlay JPEG, plus each document's Markdown and a manifest. Reruns skip pages
+    already done with the same settings."""
+    from dotsocr.engines.select import select_engine
+    from dotsocr.pipeline import Pipeline
+    from dotsocr.progress import ConsoleReporter, print_summary
+    from dotsocr.sources import discover_inputs, validate_page_range
+
+    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False)
+    _configure_logging(quiet)
+    if pages is not None:
+        try:
+            validate_page_range(pages)
+        except PageRangeError as exc:
+            err.print(f"[red]error[/red]: --pages: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    options = ParseOptions(
+        pages=pages,
+        dpi=dpi,
+        password=password,
+        engine=engine.value,
+        prompt=prompt.value,
+        server=server or [],
+        ocr=ocr.value,
+        force=force,
+    )
+    found = discover_inputs(inputs)
+    for missing in found.missing:
+        err.print(f"[red]error[/red]: {missing}: no such file or folder")
+    if not found.files:
+        err.print("[red]error[/red]: no input files to parse")
+        raise typer.Exit(EXIT_USAGE if not found.missing else EXIT_FAILED)
+    try:
+        choice = select_engine(options)
+    except DotsOCRError as exc:
+        err.print(f"[red]error[/red]: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if not quiet:
+        err.print(f"engine: {choice.reason}")
+    show_progress = not quiet and err.is_terminal
+    with ConsoleReporter(err, show_progress=show_progress) as reporter:
+        pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
+        summary = pipeline.run(found.files)
+    if not quiet:
+        print_summary(out, summary, output)
+    failed = bool(found.missing) or not summary.ok
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of the Document model."""
+    from dotsocr.model import json_schema
+
+    typer.echo(json_schema())
+
+
+def _configure_logging(quiet: bool) -> None:
+    """Warnings from dotsocr's own logger go to stderr; third-party chatter stays off."""
+    logger = logging.getLogger("dotsocr")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

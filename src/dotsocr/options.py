@@ -1,0 +1,46 @@
+"""Settings of one parse run, validated once and hashed into resume keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
+
+EngineChoice = Literal["auto", "cpu", "dots"]
+PromptChoice = Literal["layout_all", "layout_only", "ocr"]
+
+
+class ParseOptions(BaseModel):
+    """What the user asked for; engine-specific options live with each engine."""
+
+    pages: str | None = Field(default=None, description="page range such as '1-3,7'")
+    dpi: int = Field(default=DEFAULT_DPI, ge=36, le=1200, description="PDF render DPI")
+    max_pixels: int = Field(
+        default=MAX_PIXELS, gt=0, description="page pixel budget; larger pages are scaled"
+    )
+    password: str | None = Field(default=None, repr=False)
+    engine: EngineChoice = "auto"
+    prompt: PromptChoice = "layout_all"
+    server: list[str] = Field(default_factory=list, repr=False)
+    force: bool = False
+    ocr: Literal["auto", "always", "never"] = Field(
+        default="auto", description="CPU engine: when to OCR instead of using the text layer"
+    )
+
+    def output_settings(self, engine_settings: dict[str, Any]) -> dict[str, Any]:
+        """The settings that change a page's output (not which pages, nor secrets)."""
+        return {
+            "dpi": self.dpi,
+            "max_pixels": self.max_pixels,
+            "prompt": self.prompt,
+            "engine": engine_settings,
+        }
+
+
+def settings_hash(settings: dict[str, Any]) -> str:
+    blob = json.dumps(settings, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]

@@ -1,0 +1,236 @@
+"""The parse pipeline: sources -> engine -> refine -> outputs, one page at a time.
+
+Pages stream through: the source renders a page only when the engine asks for the
+next one, and a finished page is written out (and its picture released) once it
+leaves a small look-ahead window. The window exists so document-level refinement
+(running headers and footers, which need several pages to be seen) can relabel a
+page before it is written. One page failing never stops its document; one document
+failing never stops the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image
+
+from dotsocr.engines.base import Engine
+from dotsocr.errors import InputError
+from dotsocr.model import HEADER_FOOTER, Document, Page
+from dotsocr.options import ParseOptions, settings_hash
+from dotsocr.render.markdown import document_markdown
+from dotsocr.render.overlay import overlay_jpeg
+from dotsocr.sources import open_source
+from dotsocr.sources.base import PageImage, SourceDocument
+from dotsocr.store import DocumentStore, safe_stem
+
+#: Pages held back (with their pictures) so refinement can still relabel them.
+LOOKAHEAD_PAGES = 8
+#: Pages already written that refinement may look at for context.
+CONTEXT_PAGES = 16
+
+Refiner = Callable[[list[Page]], None]
+
+
+class Reporter(Protocol):
+    """Progress events; the CLI draws them, the library ignores them."""
+
+    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None: ...
+    def page_finished(self, page: Page) -> None: ...
+    def document_finished(self, doc: Document) -> None: ...
+
+
+class SilentReporter:
+    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None:
+        pass
+
+    def page_finished(self, page: Page) -> None:
+        pass
+
+    def document_finished(self, doc: Document) -> None:
+        pass
+
+
+@dataclass
+class RunSummary:
+    documents: list[Document] = field(default_factory=list)
+    resumed_pages: int = 0
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(p.status == status for d in self.documents for p in d.pages)
+
+    @property
+    def processed_pages(self) -> int:
+        return sum(len(d.pages) for d in self.documents) - self.resumed_pages
+
+    @property
+    def failed_documents(self) -> list[Document]:
+        return [d for d in self.documents if d.error is not None]
+
+    @property
+    def ok(self) -> bool:
+        return all(d.ok for d in self.documents)
+
+
+class Pipeline:
+    """Parses documents with one engine and one set of options."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        options: ParseOptions,
+        *,
+        output_dir: Path | None = None,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.engine = engine
+        self.options = options
+        self.output_dir = output_dir
+        self.reporter = reporter or SilentReporter()
+        self.settings = options.output_settings(engine.settings())
+        self.settings_hash = settings_hash(self.settings)
+        self.refiner: Refiner | None = getattr(engine, "refine_document", None)
+        self._stems: dict[str, Path] = {}
+
+    # -- whole runs -----------------------------------------------------------------
+
+    def run(self, paths: Iterable[Path]) -> RunSummary:
+        summary = RunSummary()
+        started = time.perf_counter()
+        for path in paths:
+            doc = self.parse_document(path)
+            summary.documents.append(doc)
+            summary.resumed_pages += int(doc.settings.get("resumed_pages", 0))
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    # -- one document ---------------------------------------------------------------
+
+    def parse_document(self, path: Path) -> Document:
+        doc = Document(source=str(path), settings=dict(self.settings))
+        try:
+            source = open_source(
+                path,
+                pages=self.options.pages,
+                dpi=self.options.dpi,
+                password=self.options.password,
+                max_pixels=self.options.max_pixels,
+            )
+        except InputError as exc:
+            doc.error = exc.reason
+            self.reporter.document_finished(doc)
+            return doc
+        with source:
+            doc.kind = source.kind
+            doc.page_count = source.page_count
+            store = self._store_for(source)
+            done = store.load(force=self.options.force) if store else {}
+            done = {n: p for n, p in done.items() if n in set(source.selected)}
+            source.selected = [n for n in source.selected if n not in done]
+            doc.settings["resumed_pages"] = len(done)
+            self.reporter.document_started(path, len(source.selected), len(done))
+            written = self._process_pages(source, store, context=list(done.values()))
+        doc.pages = sorted([*done.values(), *written], key=lambda p: p.number)
+        if store is not None and store.paged:
+            store.write_document_markdown(document_markdown(doc))
+        self.reporter.document_finished(doc)
+        return doc
+
+    def _store_for(self, source: SourceDocument) -> DocumentStore | None:
+        if self.output_dir is None:
+            return None
+        paged = source.kind == "pdf" or source.page_count > 1
+        return DocumentStore(
+            self.output_dir,
+            self._unique_stem(source.path),
+            paged=paged,
+            settings_hash=self.settings_hash,
+        )
+
+    def _unique_stem(self, path: Path) -> str:
+        """The input's stem, made unique within this run when two inputs share one."""
+        stem = safe_stem(path.stem)
+        resolved = path.resolve()
+        owner = self._stems.setdefault(stem, resolved)
+        if owner != resolved:
+            import hashlib
+
+            digest = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:8]
+            stem = f"{stem}_{digest}"
+            self._stems[stem] = resolved
+        return stem
+
+    def _process_pages(
+        self, source: SourceDocument, store: DocumentStore | None, context: list[Page]
+    ) -> list[Page]:
+        pictures: dict[int, Image.Image | None] = {}
+        render_seconds: dict[int, float] = {}
+
+        def feed() -> Iterator[PageImage]:
+            for page_image in source.pages():
+                pictures[page_image.number] = page_image.image
+                render_seconds[page_image.number] = page_image.render_seconds
+                yield page_image
+
+        pending: list[Page] = []
+        written: list[Page] = []
+        recent: list[Page] = context[-CONTEXT_PAGES:]
+
+        def flush(page: Page) -> None:
+            page.timings.setdefault("render", round(render_seconds.pop(page.number, 0.0), 4))
+            picture = pictures.pop(page.number, None)
+            self._apply_prompt(page)
+            if store is not None:
+                jpeg = overlay_jpeg(picture, page.elements) if picture is not None else None
+                store.write_page(page, jpeg)
+            written.append(page)
+            recent.append(page)
+            del recent[:-CONTEXT_PAGES]
+            self.reporter.page_finished(page)
+
+        try:
+            for page in self.engine.process(feed()):
+                pending.append(page)
+                if len(pending) > LOOKAHEAD_PAGES:
+                    self._refine(recent, pending)
+                    flush(pending.pop(0))
+        except Exception as exc:  # an engine bug must not take the batch down
+            missing = [n for n in source.selected if n not in {p.number for p in pending}]
+            missing = [n for n in missing if n not in {p.number for p in written}]
+            for number in missing:
+                pending.append(
+                    Page(
+                        number=number,
+                        width=0,
+                        height=0,
+                        status="failed",
+                        engine=self.engine.name,
+                        error=f"engine error: {exc}",
+                    )
+                )
+        self._refine(recent, pending)
+        for page in sorted(pending, key=lambda p: p.number):
+            flush(page)
+        return written
+
+    def _refine(self, context: list[Page], pending: list[Page]) -> None:
+        """Run document-level refinement; only pending pages keep its changes."""
+        if self.refiner is None or not pending:
+            return
+        copies = [p.model_copy(deep=True) for p in context]
+        self.refiner([*copies, *pending])
+
+    def _apply_prompt(self, page: Page) -> None:
+        """The CPU engine always finds full layout; trim it to what the prompt asks."""
+        if self.engine.name != "cpu":
+            return
+        if self.options.prompt == "layout_only":
+            for element in page.elements:
+                element.text = None
+        elif self.options.prompt == "ocr":
+            page.elements = [e for e in page.elements if e.category not in HEADER_FOOTER]

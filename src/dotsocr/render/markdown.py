@@ -1,0 +1,65 @@
+"""Elements to Markdown, the way the reference formats each category."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from dotsocr.model import HEADER_FOOTER, Element
+
+if TYPE_CHECKING:
+    from dotsocr.model import Document, Page
+
+_LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[①-⑳])\s+")
+
+
+def element_markdown(element: Element) -> str:
+    """One element as a Markdown block ('' for pictures and empty text)."""
+    text = (element.text or "").strip()
+    if element.category == "Picture" or not text:
+        return ""
+    if element.category == "Title":
+        return "# " + _one_line(text)
+    if element.category == "Section-header":
+        return "## " + _one_line(text)
+    if element.category == "Formula":
+        body = text.strip("$").strip()
+        return f"$$\n{body}\n$$"
+    if element.category == "List-item" and not _LIST_MARK.match(text):
+        return "- " + text
+    return text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def elements_markdown(elements: Iterable[Element], *, headers_footers: bool = True) -> str:
+    blocks = (
+        element_markdown(e)
+        for e in elements
+        if headers_footers or e.category not in HEADER_FOOTER
+    )
+    return "\n\n".join(b for b in blocks if b)
+
+
+def page_markdown(page: Page, *, headers_footers: bool = True) -> str:
+    return elements_markdown(page.elements, headers_footers=headers_footers)
+
+
+def document_markdown(doc: Document, *, headers_footers: bool = True) -> str:
+    """All pages in order; failed pages leave an HTML comment so a gap is visible."""
+    parts = []
+    for page in sorted(doc.pages, key=lambda p: p.number):
+        if page.status == "failed":
+            parts.append(f"<!-- page {page.number} failed: {_comment_safe(page.error)} -->")
+            continue
+        md = page_markdown(page, headers_footers=headers_footers)
+        if md:
+            parts.append(md)
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def _comment_safe(text: str | None) -> str:
+    return (text or "unknown error").replace("--", "- -").replace("\n", " ")

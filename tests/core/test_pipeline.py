@@ -1,0 +1,154 @@
+"""The pipeline with a scripted engine: streaming, fault isolation, resume, refinement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from dotsocr.model import Element, Page
+from dotsocr.options import ParseOptions
+from dotsocr.pipeline import LOOKAHEAD_PAGES, Pipeline
+from dotsocr.sources.base import PageImage
+from testsupport import make_text_pdf
+
+
+class ScriptedEngine:
+    """Echoes each page's text layer as one Text element; fails the pages it is told to."""
+
+    name = "scripted"
+
+    def __init__(self, fail_pages: Iterable[int] = (), crash_at: int | None = None) -> None:
+        self.fail_pages = set(fail_pages)
+        self.crash_at = crash_at
+        self.seen: list[int] = []
+        self.max_alive = 0
+
+    def settings(self) -> dict:
+        return {"name": self.name}
+
+    def process(self, pages: Iterable[PageImage]) -> Iterator[Page]:
+        for image in pages:
+            self.seen.append(image.number)
+            if image.number == self.crash_at:
+                raise RuntimeError("engine bug")
+            if image.number in self.fail_pages:
+                yield Page(
+                    number=image.number,
+                    width=0,
+                    height=0,
+                    status="failed",
+                    engine=self.name,
+                    error="scripted failure",
+                )
+                continue
+            text = image.text_layer.text.strip() if image.text_layer else ""
+            w, h = image.size
+            yield Page(
+                number=image.number,
+                width=w,
+                height=h,
+                dpi=image.dpi,
+                engine=self.name,
+                elements=[Element(bbox=[0, 0, w // 2, h // 10], category="Text", text=text)],
+            )
+
+
+def _pdf(tmp_path: Path, n: int) -> Path:
+    return make_text_pdf(
+        tmp_path / "doc.pdf", [[f"Sentence on page {i}."] for i in range(1, n + 1)]
+    )
+
+
+def test_pages_stream_and_files_are_written(tmp_path):
+    pdf = _pdf(tmp_path, 3)
+    out = tmp_path / "out"
+    doc = Pipeline(ScriptedEngine(), ParseOptions(), output_dir=out).parse_document(pdf)
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    assert doc.pages[1].elements[0].text == "Sentence on page 2."
+    assert doc.pages[0].dpi == 200
+    for i in range(3):
+        for suffix in (".json", ".md", "_nohf.md", ".jpg"):
+            assert (out / "doc" / f"doc_page_{i}{suffix}").is_file()
+    assert "Sentence on page 3." in (out / "doc" / "doc.md").read_text()
+    assert len((out / "doc.jsonl").read_text().splitlines()) == 3
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporaries left
+
+
+def test_a_failing_page_does_not_stop_the_document(tmp_path):
+    pdf = _pdf(tmp_path, 3)
+    doc = Pipeline(
+        ScriptedEngine(fail_pages={2}), ParseOptions(), output_dir=tmp_path / "o"
+    ).parse_document(pdf)
+    assert [p.status for p in doc.pages] == ["ok", "failed", "ok"]
+    assert not doc.ok
+    assert "page 2 failed" in (tmp_path / "o" / "doc" / "doc.md").read_text()
+
+
+def test_an_engine_crash_marks_remaining_pages_failed(tmp_path):
+    pdf = _pdf(tmp_path, 4)
+    doc = Pipeline(ScriptedEngine(crash_at=3), ParseOptions()).parse_document(pdf)
+    assert [p.status for p in doc.pages] == ["ok", "ok", "failed", "failed"]
+    assert "engine bug" in doc.pages[2].error
+
+
+def test_rerun_skips_done_pages_and_force_redoes_them(tmp_path):
+    pdf = _pdf(tmp_path, 3)
+    out = tmp_path / "out"
+    Pipeline(ScriptedEngine(fail_pages={2}), ParseOptions(), output_dir=out).parse_document(pdf)
+    engine = ScriptedEngine()
+    doc = Pipeline(engine, ParseOptions(), output_dir=out).parse_document(pdf)
+    assert engine.seen == [2]
+    assert [p.status for p in doc.pages] == ["ok", "ok", "ok"]
+    assert doc.settings["resumed_pages"] == 2
+
+    engine = ScriptedEngine()
+    Pipeline(engine, ParseOptions(force=True), output_dir=out).parse_document(pdf)
+    assert engine.seen == [1, 2, 3]
+
+    engine = ScriptedEngine()
+    Pipeline(engine, ParseOptions(dpi=100), output_dir=out).parse_document(pdf)
+    assert engine.seen == [1, 2, 3]  # a settings change invalidates
+
+
+def test_page_selection(tmp_path):
+    pdf = _pdf(tmp_path, 5)
+    engine = ScriptedEngine()
+    doc = Pipeline(engine, ParseOptions(pages="2,4-5")).parse_document(pdf)
+    assert engine.seen == [2, 4, 5]
+    assert doc.page_count == 5
+
+
+def test_unreadable_input_becomes_a_document_error(tmp_path):
+    bogus = tmp_path / "bogus.pdf"
+    bogus.write_text("this is not a pdf")
+    summary = Pipeline(ScriptedEngine(), ParseOptions()).run([bogus, _pdf(tmp_path, 1)])
+    assert summary.documents[0].error
+    assert summary.documents[1].ok
+    assert not summary.ok
+
+
+def test_refinement_sees_lookahead_pages_before_they_are_written(tmp_path):
+    pdf = _pdf(tmp_path, LOOKAHEAD_PAGES + 4)
+    calls: list[list[int]] = []
+
+    class RefiningEngine(ScriptedEngine):
+        def refine_document(self, pages: list[Page]) -> None:
+            calls.append([p.number for p in pages])
+            for page in pages:
+                page.elements[0].category = "Page-header"
+
+    out = tmp_path / "out"
+    doc = Pipeline(RefiningEngine(), ParseOptions(), output_dir=out).parse_document(pdf)
+    assert all(p.elements[0].category == "Page-header" for p in doc.pages)
+    assert max(len(c) for c in calls) <= LOOKAHEAD_PAGES + 1 + 16
+    assert (out / "doc" / "doc_page_0_nohf.md").read_text() == ""
+
+
+def test_prompt_modes_trim_cpu_output(tmp_path):
+    pdf = _pdf(tmp_path, 1)
+
+    class Cpu(ScriptedEngine):
+        name = "cpu"
+
+    doc = Pipeline(Cpu(), ParseOptions(prompt="layout_only")).parse_document(pdf)
+    assert doc.pages[0].elements[0].text is None
