@@ -108,8 +108,8 @@ def parse(
     from dotsocr.progress import ConsoleReporter, print_summary
     from dotsocr.sources import discover_inputs, validate_page_range
 
-    err = Console(stderr=True, highlight=False)
-    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out = Console(highlight=False, soft_wrap=True)
     _configure_logging(quiet)
     if pages is not None:
         try:

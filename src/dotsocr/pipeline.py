@@ -22,6 +22,7 @@ from dotsocr.engines.base import Engine
 from dotsocr.errors import InputError
 from dotsocr.model import HEADER_FOOTER, Document, Page
 from dotsocr.options import ParseOptions, settings_hash
+from dotsocr.prefetch import prefetch
 from dotsocr.render.markdown import document_markdown
 from dotsocr.render.overlay import overlay_jpeg
 from dotsocr.sources import open_source
@@ -30,6 +31,8 @@ from dotsocr.store import DocumentStore, safe_stem
 
 #: Pages held back (with their pictures) so refinement can still relabel them.
 LOOKAHEAD_PAGES = 8
+#: Pages rendered ahead, in a worker thread, while the engine works.
+RENDER_AHEAD = 2
 #: Pages already written that refinement may look at for context.
 CONTEXT_PAGES = 16
 
@@ -194,7 +197,7 @@ class Pipeline:
             self.reporter.page_finished(page)
 
         try:
-            for page in self.engine.process(feed()):
+            for page in self.engine.process(prefetch(feed(), depth=RENDER_AHEAD)):
                 pending.append(page)
                 if len(pending) > LOOKAHEAD_PAGES:
                     self._refine(recent, pending)

@@ -1,0 +1,318 @@
+"""PDF text-layer characters -> text lines with boxes and a font size.
+
+PDFium hands characters in content-stream order with its own line breaks; this
+module keeps that order (it is the logical order, right-to-left scripts included)
+and only uses geometry to split where a run of characters jumps (a new row, a
+column gutter, a table cell) and to rejoin pieces of one row that PDFium split
+(superscripts). Spaces follow the script: none between CJK characters.
+"""
+
+from __future__ import annotations
+
+import statistics
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from dotsocr.engines.cpu.boxes import Box, h_overlap, union, v_overlap
+from dotsocr.engines.cpu.scripts import is_cjk, is_rtl, strip_cjk_spaces
+from dotsocr.sources.base import TextChar
+
+#: A gap wider than this many line sizes ends a line (column gutters, table cells).
+MAX_GAP = 1.1
+#: A gap wider than this many line sizes between glyphs means a missing space.
+SPACE_GAP = 0.22
+
+_ALEFS = frozenset("اأإآ")
+_LAM = "ل"
+
+
+@dataclass
+class Line:
+    """One line of text on a page, from the text layer or from OCR."""
+
+    text: str
+    box: Box
+    #: Font size estimate in pixels (em height); comparable within one page.
+    size: float
+    bold: bool = False
+    vertical: bool = False
+    score: float = 1.0
+    #: Boxes of the glyphs (text layer only); used to crop lines for checking.
+    glyphs: list[tuple[str, Box]] = field(default_factory=list, repr=False)
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+
+@dataclass
+class _Run:
+    """Characters gathered for one line while scanning the stream."""
+
+    #: Trust the layer's font sizes (else estimate the em from glyph heights).
+    use_fs: bool = False
+    chars: list[TextChar] = field(default_factory=list)
+    #: Index in ``chars`` of glyphs followed by a space character.
+    spaces: set[int] = field(default_factory=set)
+    box: Box | None = None
+    vertical: bool | None = None
+    _fs_sum: float = 0.0
+    _fs_count: int = 0
+    _tallest: float = 0.0
+
+    @property
+    def last(self) -> TextChar:
+        return self.chars[-1]
+
+    def add(self, ch: TextChar) -> None:
+        self.chars.append(ch)
+        self.box = ch.box if self.box is None else union((self.box, ch.box))
+        if ch.font_size > 0:
+            self._fs_sum += ch.font_size
+            self._fs_count += 1
+        side = ch.box[2] - ch.box[0] if self.vertical else ch.box[3] - ch.box[1]
+        self._tallest = max(self._tallest, side)
+
+    def size(self) -> float:
+        """Em size so far: the mean font size, or the tallest glyph (~0.72 em)."""
+        if self.use_fs and self._fs_count:
+            return self._fs_sum / self._fs_count
+        return max(self._tallest / 0.72, 1.0)
+
+
+def _em(boxes: Sequence[Box]) -> float:
+    """Font size from glyph heights: the tall glyphs (capitals, ascenders) are ~0.7 em."""
+    hs = sorted(b[3] - b[1] for b in boxes if b[3] > b[1])
+    if not hs:
+        return 1.0
+    tall = hs[int(0.8 * (len(hs) - 1))]
+    return max(tall / 0.72, 1.0)
+
+
+def _is_space(ch: TextChar) -> bool:
+    return ch.text.isspace() or ch.text in ("\x00", "\ufffe")
+
+
+def _has_area(ch: TextChar) -> bool:
+    b = ch.box
+    return b[2] > b[0] and b[3] > b[1]
+
+
+def _same_row(a: Box, b: Box, size: float, need: float = 0.4) -> bool:
+    """Whether two boxes share a text row; small glyphs (commas, dots, superscripts)
+    only need to sit within the row's band."""
+    if v_overlap(a, b) >= need:
+        return True
+    small, big = (a, b) if a[3] - a[1] < b[3] - b[1] else (b, a)
+    if small[3] - small[1] >= 0.6 * size:
+        return False
+    pad = 0.35 * size
+    return small[1] >= big[1] - pad and small[3] <= big[3] + pad
+
+
+def _continues(run: _Run, ch: TextChar) -> bool:
+    """Whether ``ch`` carries on ``run`` geometrically (same row or same column)."""
+    assert run.box is not None
+    size = run.size()
+    last = run.last.box
+    b = ch.box
+    horizontal_ok = _same_row(b, run.box, size)
+    if horizontal_ok and v_overlap(b, last) < 0.4 and h_overlap(b, last) >= 0.5:
+        horizontal_ok = False  # stacked on the last glyph: a column, not a row
+    if run.vertical is not True and horizontal_ok:
+        gap = max(b[0] - last[2], last[0] - b[2])
+        if gap <= MAX_GAP * size and not _jumps_back(run, ch, size):
+            return True
+    if run.vertical is not False and len(ch.text) == 1:
+        # A column of glyphs: vertical CJK (top to bottom) or text turned 90 degrees.
+        inter = min(b[2], last[2]) - max(b[0], last[0])
+        narrow = min(b[2] - b[0], last[2] - last[0])
+        gap = max(b[1] - last[3], last[1] - b[3])
+        if narrow > 0 and inter / narrow >= 0.5 and -0.3 * size <= gap <= 0.6 * size:
+            return True
+    return False
+
+
+def _jumps_back(run: _Run, ch: TextChar, size: float) -> bool:
+    """A glyph that lands back inside the run's span (overprinting, a new row)."""
+    assert run.box is not None
+    b, box = ch.box, run.box
+    if len(run.chars) < 2:
+        return False
+    rtl = is_rtl(ch.text)
+    if rtl:
+        return b[2] > box[2] + 0.5 * size
+    # LTR: moving left past the last glyph by more than a glyph means a new segment.
+    return b[2] < run.last.box[0] - 0.5 * size
+
+
+def _run_direction(run: _Run) -> None:
+    if run.vertical is None and len(run.chars) >= 2:
+        a, b = run.chars[-2].box, run.chars[-1].box
+        run.vertical = not _same_row(a, b, run.size())
+
+
+def _split_runs(chars: Sequence[TextChar], use_fs: bool) -> list[_Run]:
+    runs: list[_Run] = []
+    run: _Run | None = None
+    pending_break = False
+    for ch in chars:
+        if ch.text in ("\r", "\n"):
+            pending_break = True
+            continue
+        if _is_space(ch) or not _has_area(ch) or not ch.text:
+            if run is not None and run.chars and not _is_space(ch) and ch.text:
+                # A visible character without a box (rare): keep its text.
+                run.chars.append(ch)
+            elif run is not None and run.chars:
+                run.spaces.add(len(run.chars) - 1)
+            continue
+        if run is None or pending_break or not _continues(run, ch):
+            if run is not None and run.chars:
+                runs.append(run)
+            run = _Run(use_fs=use_fs)
+        run.add(ch)
+        _run_direction(run)
+        pending_break = False
+    if run is not None and run.chars:
+        runs.append(run)
+    return runs
+
+
+def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
+    """Rejoin consecutive runs that sit on one row next to each other (superscripts,
+    PDFium line breaks inside a row)."""
+    out: list[_Run] = []
+    for run in runs:
+        if out and not out[-1].vertical and not run.vertical:
+            prev = out[-1]
+            assert prev.box is not None and run.box is not None
+            size = max(prev.size(), run.size())
+            gap = max(run.box[0] - prev.box[2], prev.box[0] - run.box[2])
+            if _same_row(prev.box, run.box, size, 0.5) and -0.2 * size <= gap <= 0.6 * size:
+                if gap > SPACE_GAP * size:
+                    prev.spaces.add(len(prev.chars) - 1)
+                for ch in run.chars:
+                    prev.add(ch)
+                prev.spaces |= {len(prev.chars) - len(run.chars) + i for i in run.spaces}
+                continue
+        out.append(run)
+    return out
+
+
+def _fix_lam_alef(chars: list[TextChar]) -> list[TextChar]:
+    """PDFium splits the lam-alef ligature into alef then lam; logical order is lam first."""
+    out = list(chars)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if a.text in _ALEFS and b.text == _LAM and abs(a.box[0] - b.box[0]) < 1.0:
+            out[i], out[i + 1] = b, a
+    return out
+
+
+def _glyph_text(ch: TextChar, first: bool) -> str:
+    """A glyph's text; private-use symbols (Wingdings bullets, checkboxes) become a
+    bullet at the start of a line and are dropped elsewhere."""
+    text = ch.text.replace("\x02", "-").replace("\u00ad", "")
+    if text and unicodedata.category(text[0]) == "Co":
+        return "\u2022" if first else ""
+    return text
+
+
+def _run_text(run: _Run, size: float) -> str:
+    parts: list[str] = []
+    prev: TextChar | None = None
+    for i, ch in enumerate(run.chars):
+        if prev is not None and not run.vertical:
+            gap = max(ch.box[0] - prev.box[2], prev.box[0] - ch.box[2])
+            if gap > SPACE_GAP * size and parts and parts[-1] != " ":
+                parts.append(" ")
+        parts.append(_glyph_text(ch, not "".join(parts).strip()))
+        if i in run.spaces:
+            parts.append(" ")
+        prev = ch
+    text = "".join(parts)
+    text = " ".join(text.split())
+    if any(is_cjk(c) for c in text):
+        text = strip_cjk_spaces(text)
+    return text
+
+
+def _size(run: _Run, use_font_size: bool) -> float:
+    if use_font_size:
+        sizes = [c.font_size for c in run.chars if c.font_size > 0]
+        if sizes:
+            return float(statistics.median(sizes))
+    if run.vertical:
+        widths = [c.box[2] - c.box[0] for c in run.chars]
+        return max(statistics.median(widths), 1.0)
+    return _em([c.box for c in run.chars])
+
+
+def font_sizes_usable(chars: Sequence[TextChar]) -> bool:
+    """Whether the text layer's font sizes agree with its glyph boxes.
+
+    Some PDFs draw text at size 1 scaled by a matrix, so the reported size is
+    meaningless; then sizes come from glyph heights instead.
+    """
+    ratios = [
+        c.font_size / (c.box[3] - c.box[1])
+        for c in chars
+        if c.font_size > 0 and c.box[3] - c.box[1] > 1 and c.text.isalpha()
+    ]
+    if len(ratios) < 5:
+        return False
+    r = statistics.median(ratios)
+    return 0.6 <= r <= 3.0
+
+
+def _repair_flat_boxes(chars: Sequence[TextChar]) -> list[TextChar]:
+    """Give glyphs with a zero-height box (broken font metrics) a height from their
+    font size, sitting on the baseline PDFium reported."""
+    out: list[TextChar] = []
+    for c in chars:
+        x1, y1, x2, y2 = c.box
+        if y2 - y1 < 0.5 and x2 > x1 and not c.text.isspace():
+            h = c.font_size if c.font_size > 1 else (x2 - x1)
+            c = replace(c, box=(x1, y2 - 0.85 * h, x2, y2 + 0.15 * h))
+        out.append(c)
+    return out
+
+
+def lines_from_chars(chars: Sequence[TextChar]) -> list[Line]:
+    """Group a page's text-layer characters into lines, in stream order.
+
+    Invisible characters are left out unless the whole layer is invisible (then
+    the page is OCR'd anyway and the lines only serve the checks).
+    """
+    visible = [c for c in chars if not c.invisible]
+    if visible and len(visible) < len(chars):
+        chars = visible
+    chars = _repair_flat_boxes(chars)
+    use_fs = font_sizes_usable(chars)
+    runs = _merge_row_pieces(_split_runs(chars, use_fs))
+    lines: list[Line] = []
+    for run in runs:
+        run.chars = _fix_lam_alef(run.chars)
+        size = run.size()
+        text = _run_text(run, size)
+        if not text.strip():
+            continue
+        assert run.box is not None
+        bold_count = sum(1 for c in run.chars if c.bold)
+        lines.append(
+            Line(
+                text=text,
+                box=run.box,
+                size=_size(run, use_fs),
+                bold=bold_count * 2 > len(run.chars),
+                vertical=bool(run.vertical),
+                glyphs=[(c.text, c.box) for c in run.chars],
+            )
+        )
+    return lines

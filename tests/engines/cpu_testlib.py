@@ -1,0 +1,89 @@
+"""Helpers for the CPU engine tests: synthetic text-layer characters and lines,
+page images, and pages rendered from PDFs. A plain module with a name no other
+test folder uses, so test files import it directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from dotsocr.engines.cpu.textlines import Line
+from dotsocr.sources import open_source
+from dotsocr.sources.base import PageImage, TextChar, TextLayer
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+def line_chars(
+    text: str,
+    x: float,
+    y: float,
+    size: float = 20.0,
+    advance: float | None = None,
+    *,
+    newline: bool = True,
+) -> list[TextChar]:
+    """Characters of one left-to-right line with its top at ``y``, each glyph
+    ``advance`` wide (0.5 em by default; CJK glyphs 1 em), spaces included, and a
+    generated line break after it as PDFium writes."""
+    out = []
+    for ch in text:
+        step = advance or (size if ord(ch) > 0x2E80 else 0.5 * size)
+        out.append(TextChar(ch, (x, y, x + step, y + size), font_size=size))
+        x += step
+    if newline:
+        out.append(TextChar("\n", (x, y, x, y + size), font_size=size, generated=True))
+    return out
+
+
+def make_line(text: str, box: tuple[float, float, float, float], size: float = 20.0) -> Line:
+    return Line(text=text, box=box, size=size)
+
+
+def page_image(
+    image: Image.Image | None,
+    *,
+    number: int = 1,
+    layer: TextLayer | None = None,
+    error: str | None = None,
+) -> PageImage:
+    return PageImage(
+        source=Path("synthetic.pdf"),
+        number=number,
+        image=image,
+        dpi=200.0,
+        text_layer=layer,
+        error=error,
+    )
+
+
+def rendered_pages(path: Path, pages: str | None = None, dpi: float = 200) -> list[PageImage]:
+    """Pages of a PDF rendered by the project's own source, text layers included."""
+    with open_source(path, pages=pages, dpi=dpi) as doc:
+        return list(doc.pages())
+
+
+def find_font() -> Path | None:
+    """A TrueType font on this machine (DejaVu Sans preferred) for drawing text."""
+    candidates: list[Path] = []
+    for folder in FONT_DIRS:
+        if folder.is_dir():
+            candidates.extend(folder.rglob("*.ttf"))
+    for path in candidates:
+        if path.name == "DejaVuSans.ttf":
+            return path
+    return candidates[0] if candidates else None
+
+
+def text_image(lines: list[str], size: int = 40) -> Image.Image:
+    """A white page with ``lines`` of black text drawn with Pillow."""
+    font_path = find_font()
+    font = (
+        ImageFont.truetype(str(font_path), size) if font_path else ImageFont.load_default(size=size)
+    )
+    image = Image.new("RGB", (1400, 200 + len(lines) * size * 2), "white")
+    draw = ImageDraw.Draw(image)
+    for i, text in enumerate(lines):
+        draw.text((100, 100 + i * size * 2), text, fill="black", font=font)
+    return image

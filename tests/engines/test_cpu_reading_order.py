@@ -1,0 +1,52 @@
+"""Reading order by XY-cut: columns before rows, shared gutters across bands,
+containers placed before what they hold, right-to-left pages from the right."""
+
+from __future__ import annotations
+
+from dotsocr.engines.cpu.reading_order import reading_order
+
+# A two-column page: full-width title, then two columns whose paragraph gaps line
+# up (the trap for plain XY-cut), then a full-width footer.
+TITLE = (100, 50, 1500, 120)
+L1 = (100, 200, 750, 500)
+L2 = (100, 540, 750, 900)
+R1 = (850, 200, 1500, 500)
+R2 = (850, 540, 1500, 900)
+FOOT = (100, 1000, 1500, 1040)
+
+
+def test_two_columns_read_down_the_left_column_first() -> None:
+    boxes = [R2, FOOT, L2, TITLE, R1, L1]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [TITLE, L1, L2, R1, R2, FOOT]
+
+
+def test_full_width_figure_between_column_bands() -> None:
+    fig = (100, 520, 1500, 600)
+    top_l, top_r = (100, 200, 750, 500), (850, 200, 1500, 500)
+    bot_l, bot_r = (100, 620, 750, 900), (850, 620, 1500, 900)
+    boxes = [bot_r, fig, top_r, bot_l, top_l]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [top_l, top_r, fig, bot_l, bot_r]
+
+
+def test_right_to_left_columns_start_at_the_right() -> None:
+    boxes = [L1, R1]
+    assert [boxes[i] for i in reading_order(boxes, rtl=True)] == [R1, L1]
+
+
+def test_a_box_holding_others_comes_before_them() -> None:
+    picture = (90, 190, 1510, 910)  # a page-sized region over both columns
+    boxes = [R1, picture, L1, TITLE]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [TITLE, picture, L1, R1]
+
+
+def test_single_column_is_top_to_bottom() -> None:
+    boxes = [(100, 300, 900, 340), (100, 100, 900, 140), (100, 200, 900, 240)]
+    assert reading_order(boxes) == [1, 2, 0]
+
+
+def test_empty_and_single() -> None:
+    assert reading_order([]) == []
+    assert reading_order([(0, 0, 1, 1)]) == [0]

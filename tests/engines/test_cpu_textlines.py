@@ -1,0 +1,111 @@
+"""Text-layer characters become lines: words spaced for Latin, none between CJK
+characters, columns and rows apart, right-to-left and vertical text kept whole."""
+
+from __future__ import annotations
+
+from cpu_testlib import line_chars
+
+from dotsocr.engines.cpu.scripts import join_pieces, needs_space, strip_cjk_spaces
+from dotsocr.engines.cpu.textlines import lines_from_chars
+from dotsocr.sources.base import TextChar
+
+
+def test_latin_lines_keep_word_spaces() -> None:
+    chars = line_chars("Hello world", 100, 100) + line_chars("second line", 100, 130)
+    lines = lines_from_chars(chars)
+    assert [ln.text for ln in lines] == ["Hello world", "second line"]
+    assert lines[0].box[0] == 100 and lines[0].box[1] == 100
+    assert lines[0].box[3] <= lines[1].box[1]
+    assert 15 < lines[0].size < 30
+
+
+def test_missing_space_is_inferred_from_a_gap() -> None:
+    left = line_chars("alpha", 100, 100, newline=False)
+    right = line_chars("beta", 100 + 5 * 10 + 8, 100)  # 0.4 em gap, no space char
+    assert [ln.text for ln in lines_from_chars(left + right)] == ["alpha beta"]
+
+
+def test_cjk_has_no_spaces_even_when_pdfium_generates_them() -> None:
+    chars: list[TextChar] = []
+    x = 100.0
+    for ch in "東京都の天気":
+        chars.append(TextChar(ch, (x, 100, x + 20, 120), font_size=20))
+        chars.append(TextChar(" ", (x + 20, 100, x + 22, 120), font_size=20, generated=True))
+        x += 22
+    lines = lines_from_chars(chars)
+    assert [ln.text for ln in lines] == ["東京都の天気"]
+
+
+def test_mixed_cjk_and_latin_keeps_latin_spaces() -> None:
+    assert strip_cjk_spaces("Java を 使う PDF file") == "Java を使う PDF file"
+    assert join_pieces(["日本語の", "文章です。"]) == "日本語の文章です。"
+    assert join_pieces(["first line", "second"]) == "first line second"
+    assert not needs_space("語", "。")
+
+
+def test_hyphenated_line_end_joins_without_space() -> None:
+    assert join_pieces(["the experi-", "ments show"]) == "the experiments show"
+    assert join_pieces(["Anglo-", "Saxon"]) == "Anglo-Saxon"
+    assert join_pieces(["see 2-", "3"]) == "see 2- 3"
+
+
+def test_column_gutter_splits_a_row() -> None:
+    left = line_chars("left column text", 100, 100, newline=False)
+    right = line_chars("right column", 700, 100)
+    texts = [ln.text for ln in lines_from_chars(left + right)]
+    assert texts == ["left column text", "right column"]
+
+
+def test_comma_with_low_box_stays_on_its_line() -> None:
+    chars = line_chars("table structures", 100, 100, newline=False)
+    x = chars[-1].box[2]
+    chars.append(TextChar(",", (x, 112, x + 4, 124), font_size=20))
+    chars += line_chars(" and more", x + 4, 100)
+    assert [ln.text for ln in lines_from_chars(chars)] == ["table structures, and more"]
+
+
+def test_right_to_left_keeps_logical_order_and_fixes_lam_alef() -> None:
+    # Arabic in logical order runs right to left on the page.
+    word = "مرحبا"
+    chars = []
+    x = 500.0
+    for ch in word:
+        chars.append(TextChar(ch, (x - 10, 100, x, 120), font_size=20))
+        x -= 10
+    # PDFium splits the lam-alef ligature as alef then lam on one box.
+    chars.append(TextChar(" ", (x - 5, 100, x, 120), font_size=20))
+    x -= 5
+    chars.append(TextChar("ا", (x - 10, 100, x, 120), font_size=20))
+    chars.append(TextChar("ل", (x - 10, 100, x, 120), font_size=20))
+    lines = lines_from_chars(chars)
+    assert [ln.text for ln in lines] == ["مرحبا لا"]
+
+
+def test_vertical_cjk_column_is_one_line() -> None:
+    chars = [
+        TextChar(ch, (300, 100 + i * 22, 320, 120 + i * 22), font_size=20)
+        for i, ch in enumerate("あのイーハトーヴォ")
+    ]
+    lines = lines_from_chars(chars)
+    assert len(lines) == 1
+    assert lines[0].vertical
+    assert lines[0].text == "あのイーハトーヴォ"
+
+
+def test_flat_boxes_get_a_height() -> None:
+    # A broken font gives zero-height boxes (zh/XiaoBiaoSong.pdf); text must survive.
+    chars = [
+        TextChar(ch, (100 + 30 * i, 460, 130 + 30 * i, 460), font_size=30)
+        for i, ch in enumerate("关于红军作战")
+    ]
+    lines = lines_from_chars(chars)
+    assert [ln.text for ln in lines] == ["关于红军作战"]
+    assert lines[0].box[3] > lines[0].box[1]
+
+
+def test_invisible_characters_are_left_out_of_a_visible_page() -> None:
+    chars = line_chars("visible", 100, 100)
+    hidden = [
+        TextChar(c.text, c.box, c.font_size, invisible=True) for c in line_chars("hidden", 100, 200)
+    ]
+    assert [ln.text for ln in lines_from_chars(chars + hidden)] == ["visible"]
