@@ -101,6 +101,7 @@ class Document(BaseModel):
     page_count: int = Field(default=0, description="pages in the source")
     settings: dict[str, Any] = Field(default_factory=dict)
     pages: list[Page] = Field(default_factory=list)
+    resumed_pages: int = Field(default=0, description="pages reused from an earlier run")
     error: str | None = Field(default=None, description="why the document could not be read")
 
     @property

@@ -10,6 +10,7 @@ failing never stops the run.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -108,7 +109,7 @@ class Pipeline:
         for path in paths:
             doc = self.parse_document(path)
             summary.documents.append(doc)
-            summary.resumed_pages += int(doc.settings.get("resumed_pages", 0))
+            summary.resumed_pages += doc.resumed_pages
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -135,7 +136,7 @@ class Pipeline:
             done = store.load(force=self.options.force) if store else {}
             done = {n: p for n, p in done.items() if n in set(source.selected)}
             source.selected = [n for n in source.selected if n not in done]
-            doc.settings["resumed_pages"] = len(done)
+            doc.resumed_pages = len(done)
             self.reporter.document_started(path, len(source.selected), len(done))
             written = self._process_pages(source, store, context=list(done.values()))
         doc.pages = sorted([*done.values(), *written], key=lambda p: p.number)
@@ -161,8 +162,6 @@ class Pipeline:
         resolved = path.resolve()
         owner = self._stems.setdefault(stem, resolved)
         if owner != resolved:
-            import hashlib
-
             digest = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:8]
             stem = f"{stem}_{digest}"
             self._stems[stem] = resolved
@@ -203,19 +202,19 @@ class Pipeline:
                     self._refine(recent, pending)
                     flush(pending.pop(0))
         except Exception as exc:  # an engine bug must not take the batch down
-            missing = [n for n in source.selected if n not in {p.number for p in pending}]
-            missing = [n for n in missing if n not in {p.number for p in written}]
-            for number in missing:
-                pending.append(
-                    Page(
-                        number=number,
-                        width=0,
-                        height=0,
-                        status="failed",
-                        engine=self.engine.name,
-                        error=f"engine error: {exc}",
-                    )
+            finished = {p.number for p in (*pending, *written)}
+            pending.extend(
+                Page(
+                    number=number,
+                    width=0,
+                    height=0,
+                    status="failed",
+                    engine=self.engine.name,
+                    error=f"engine error: {exc}",
                 )
+                for number in source.selected
+                if number not in finished
+            )
         self._refine(recent, pending)
         for page in sorted(pending, key=lambda p: p.number):
             flush(page)

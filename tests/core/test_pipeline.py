@@ -99,7 +99,7 @@ def test_rerun_skips_done_pages_and_force_redoes_them(tmp_path):
     doc = Pipeline(engine, ParseOptions(), output_dir=out).parse_document(pdf)
     assert engine.seen == [2]
     assert [p.status for p in doc.pages] == ["ok", "ok", "ok"]
-    assert doc.settings["resumed_pages"] == 2
+    assert doc.resumed_pages == 2
 
     engine = ScriptedEngine()
     Pipeline(engine, ParseOptions(force=True), output_dir=out).parse_document(pdf)
@@ -152,3 +152,16 @@ def test_prompt_modes_trim_cpu_output(tmp_path):
 
     doc = Pipeline(Cpu(), ParseOptions(prompt="layout_only")).parse_document(pdf)
     assert doc.pages[0].elements[0].text is None
+
+
+def test_inputs_sharing_a_stem_get_separate_outputs(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = make_text_pdf(tmp_path / "a" / "same.pdf", [["From folder a."]])
+    second = make_text_pdf(tmp_path / "b" / "same.pdf", [["From folder b."]])
+    out = tmp_path / "out"
+    Pipeline(ScriptedEngine(), ParseOptions(), output_dir=out).run([first, second])
+    manifests = sorted(p.name for p in out.glob("*.jsonl"))
+    assert len(manifests) == 2 and manifests[0] == "same.jsonl"
+    texts = sorted(p.read_text() for p in out.glob("*/*_page_0.md"))
+    assert texts == ["From folder a.\n", "From folder b.\n"]

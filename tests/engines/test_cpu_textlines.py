@@ -109,3 +109,11 @@ def test_invisible_characters_are_left_out_of_a_visible_page() -> None:
         TextChar(c.text, c.box, c.font_size, invisible=True) for c in line_chars("hidden", 100, 200)
     ]
     assert [ln.text for ln in lines_from_chars(chars + hidden)] == ["visible"]
+
+
+def test_list_marker_joins_its_item_across_a_tab_gap() -> None:
+    bullet = line_chars("-", 100, 100, newline=False)
+    item = line_chars("Layout elements", 100 + 47, 100)  # about 2.3 em after the bullet
+    columns = line_chars("left", 100, 200, newline=False) + line_chars("right", 100 + 47 + 40, 200)
+    lines = lines_from_chars(bullet + item + columns)
+    assert [ln.text for ln in lines] == ["- Layout elements", "left", "right"]

@@ -25,6 +25,10 @@ CATEGORY_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 
 
+#: How strongly a box's area is tinted with its category colour.
+TINT = 0.11
+
+
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
@@ -34,22 +38,38 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def draw_overlay(image: Image.Image, elements: list[Element]) -> Image.Image:
-    """A copy of ``image`` with each element's box, reading-order number and category."""
-    canvas = image.convert("RGB")
-    tint = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(tint)
+    """A copy of ``image`` with each element's box, reading-order number and category.
+
+    Boxes are tinted one at a time (only their own pixels are blended), which is
+    several times cheaper than compositing a full-page RGBA layer.
+    """
+    canvas = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    for element in elements:
+        box = _clipped(element.bbox, canvas.size)
+        if box is None:
+            continue
+        colour = CATEGORY_COLOURS.get(element.category, (0, 0, 0))
+        region = canvas.crop(box)
+        canvas.paste(Image.blend(region, Image.new("RGB", region.size, colour), TINT), box)
+    draw = ImageDraw.Draw(canvas)
     width = max(2, round(min(canvas.size) / 600))
     font = _font(max(12, round(min(canvas.size) / 70)))
     for number, element in enumerate(elements, start=1):
         colour = CATEGORY_COLOURS.get(element.category, (0, 0, 0))
-        box = tuple(element.bbox)
-        draw.rectangle(box, fill=(*colour, 28), outline=(*colour, 255), width=width)
+        x1, y1, x2, y2 = element.bbox
+        draw.rectangle((x1, y1, x2, y2), outline=colour, width=width)
         label = f"{number} {element.category}"
-        x, y = box[0], max(0, box[1] - font.size - 2) if hasattr(font, "size") else box[1]
-        text_box = draw.textbbox((x, y), label, font=font)
-        draw.rectangle(text_box, fill=(*colour, 220))
-        draw.text((x, y), label, fill=(255, 255, 255, 255), font=font)
-    return Image.alpha_composite(canvas.convert("RGBA"), tint).convert("RGB")
+        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+        y = max(0, y1 - (bottom - top) - 4)
+        draw.rectangle((x1, y, x1 + right - left + 4, y + bottom - top + 4), fill=colour)
+        draw.text((x1 + 2 - left, y + 2 - top), label, fill=(255, 255, 255), font=font)
+    return canvas
+
+
+def _clipped(bbox: list[int], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    x1, y1 = max(0, bbox[0]), max(0, bbox[1])
+    x2, y2 = min(size[0], bbox[2]), min(size[1], bbox[3])
+    return (x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
 
 def overlay_jpeg(image: Image.Image, elements: list[Element], quality: int = 85) -> bytes:

@@ -9,6 +9,7 @@ column gutter, a table cell) and to rejoin pieces of one row that PDFium split
 
 from __future__ import annotations
 
+import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +23,12 @@ from dotsocr.sources.base import TextChar
 MAX_GAP = 1.1
 #: A gap wider than this many line sizes between glyphs means a missing space.
 SPACE_GAP = 0.22
+#: Widest gap (in ems) between a list marker and its item's text on the same row.
+MARKER_GAP = 4.0
+_MARKER = re.compile(
+    r"^(?:[-*\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u25a1\u2023\u2043\u2219\u00b7"
+    r"\u2013\u2014\u27a2\u25ba\u25b6\uf0b7\uf0a7]|\(?\d{1,3}[.)]|\(?[a-z][.)])$"
+)
 
 _ALEFS = frozenset("اأإآ")
 _LAM = "ل"
@@ -184,6 +191,11 @@ def _split_runs(chars: Sequence[TextChar], use_fs: bool) -> list[_Run]:
     return runs
 
 
+def _is_marker(run: _Run) -> bool:
+    """A run that is only a list bullet or item number, set apart from its text."""
+    return bool(_MARKER.match("".join(c.text for c in run.chars).strip()))
+
+
 def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
     """Rejoin consecutive runs that sit on one row next to each other (superscripts,
     PDFium line breaks inside a row)."""
@@ -194,7 +206,8 @@ def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
             assert prev.box is not None and run.box is not None
             size = max(prev.size(), run.size())
             gap = max(run.box[0] - prev.box[2], prev.box[0] - run.box[2])
-            if _same_row(prev.box, run.box, size, 0.5) and -0.2 * size <= gap <= 0.6 * size:
+            reach = MARKER_GAP if _is_marker(prev) else 0.6
+            if _same_row(prev.box, run.box, size, 0.5) and -0.2 * size <= gap <= reach * size:
                 if gap > SPACE_GAP * size:
                     prev.spaces.add(len(prev.chars) - 1)
                 for ch in run.chars:
