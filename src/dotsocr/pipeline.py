@@ -11,6 +11,7 @@ failing never stops the run.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from dotsocr.render.overlay import overlay_jpeg
 from dotsocr.sources import open_source
 from dotsocr.sources.base import PageImage, SourceDocument
 from dotsocr.store import DocumentStore, safe_stem
+
+logger = logging.getLogger("dotsocr")
 
 #: Pages held back (with their pictures) so refinement can still relabel them.
 LOOKAHEAD_PAGES = 8
@@ -107,7 +110,12 @@ class Pipeline:
         summary = RunSummary()
         started = time.perf_counter()
         for path in paths:
-            doc = self.parse_document(path)
+            try:
+                doc = self.parse_document(path)
+            except Exception as exc:  # a bug in one document must not end the batch
+                logger.debug("%s failed", path, exc_info=True)
+                doc = Document(source=str(path), error=f"internal error: {exc!r}")
+                self.reporter.document_finished(doc)
             summary.documents.append(doc)
             summary.resumed_pages += doc.resumed_pages
         summary.seconds = time.perf_counter() - started
@@ -188,8 +196,7 @@ class Pipeline:
             picture = pictures.pop(page.number, None)
             self._apply_prompt(page)
             if store is not None:
-                jpeg = overlay_jpeg(picture, page.elements) if picture is not None else None
-                store.write_page(page, jpeg)
+                self._write(store, page, picture)
             written.append(page)
             recent.append(page)
             del recent[:-CONTEXT_PAGES]
@@ -219,6 +226,17 @@ class Pipeline:
         for page in sorted(pending, key=lambda p: p.number):
             flush(page)
         return written
+
+    def _write(self, store: DocumentStore, page: Page, picture: Image.Image | None) -> None:
+        """Write one page's files; if that fails, the page is recorded as failed."""
+        try:
+            jpeg = overlay_jpeg(picture, page.elements) if picture is not None else None
+            store.write_page(page, jpeg)
+        except (OSError, ValueError) as exc:
+            logger.debug("writing page %d failed", page.number, exc_info=True)
+            page.status, page.error = "failed", f"could not write outputs: {exc}"
+            page.elements = []
+            store.write_page(page, None)
 
     def _refine(self, context: list[Page], pending: list[Page]) -> None:
         """Run document-level refinement; only pending pages keep its changes."""

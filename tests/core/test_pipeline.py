@@ -165,3 +165,40 @@ def test_inputs_sharing_a_stem_get_separate_outputs(tmp_path):
     assert len(manifests) == 2 and manifests[0] == "same.jsonl"
     texts = sorted(p.read_text() for p in out.glob("*/*_page_0.md"))
     assert texts == ["From folder a.\n", "From folder b.\n"]
+
+
+def test_a_page_whose_outputs_cannot_be_written_fails_alone(tmp_path, monkeypatch):
+    import dotsocr.pipeline as pipeline_module
+
+    real = pipeline_module.overlay_jpeg
+
+    def overlay_failing_on_page_2(picture, elements):
+        if elements and elements[0].text == "Sentence on page 2.":
+            raise ValueError("image too large for JPEG")
+        return real(picture, elements)
+
+    monkeypatch.setattr(pipeline_module, "overlay_jpeg", overlay_failing_on_page_2)
+    out = tmp_path / "out"
+    doc = Pipeline(ScriptedEngine(), ParseOptions(), output_dir=out).parse_document(
+        _pdf(tmp_path, 3)
+    )
+    assert [p.status for p in doc.pages] == ["ok", "failed", "ok"]
+    assert "could not write outputs" in doc.pages[1].error
+    assert not (out / "doc" / "doc_page_1.json").exists()
+    assert (out / "doc" / "doc_page_2.json").is_file()
+
+
+def test_an_unexpected_error_in_one_document_does_not_end_the_run(tmp_path, monkeypatch):
+    good = _pdf(tmp_path, 1)
+    pipeline = Pipeline(ScriptedEngine(), ParseOptions())
+    real = pipeline.parse_document
+
+    def explode_on_first(path):
+        if path.name == "boom.pdf":
+            raise RuntimeError("unexpected")
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "parse_document", explode_on_first)
+    summary = pipeline.run([tmp_path / "boom.pdf", good])
+    assert "internal error" in summary.documents[0].error
+    assert summary.documents[1].ok

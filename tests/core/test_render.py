@@ -78,3 +78,13 @@ def test_overlay_draws_boxes_in_category_colours():
     # the Picture box's outline (crimson) is drawn at its left edge
     r, g, b = out.getpixel((10, 215))
     assert r > 150 and g < 100 and b < 120
+
+
+def test_overlay_of_an_absurdly_tall_page_still_encodes():
+    from dotsocr.render.overlay import JPEG_MAX_SIDE, overlay_jpeg
+
+    tall = Image.new("RGB", (8, JPEG_MAX_SIDE + 5000), "white")
+    data = overlay_jpeg(tall, [Element(bbox=[0, 0, 8, 100], category="Text", text="x")])
+    import io
+
+    assert max(Image.open(io.BytesIO(data)).size) <= JPEG_MAX_SIDE

@@ -107,6 +107,11 @@ def test_pages_option_selects_pages(tmp_path):
     assert run.returncode == 0, run.stderr
     names = sorted(p.name for p in (tmp_path / "out" / "five").glob("*_page_*.json"))
     assert names == ["five_page_1.json", "five_page_3.json", "five_page_4.json"]
+    run = dotsocr("parse", pdf, "--pages", "5-9", "-o", tmp_path / "clipped", "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert [p.name for p in (tmp_path / "clipped" / "five").glob("*_page_*.json")] == [
+        "five_page_4.json"
+    ]
     run = dotsocr("parse", pdf, "--pages", "9", "-o", tmp_path / "out")
     assert run.returncode == 1 and "five.pdf" in run.stderr
 

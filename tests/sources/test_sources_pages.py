@@ -40,10 +40,17 @@ def test_bad_syntax_or_numbers(expr: str) -> None:
         validate_page_range(expr)
 
 
-@pytest.mark.parametrize("expr", ["4", "2-4", "4-", "1,9"])
-def test_beyond_the_end_names_the_count(expr: str) -> None:
+@pytest.mark.parametrize("expr", ["4", "4-", "4-9", "5,9"])
+def test_nothing_selected_names_the_count(expr: str) -> None:
     with pytest.raises(PageRangeError, match="3 pages"):
         parse_page_range(expr, 3)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"), [("2-4", [2, 3]), ("1,9", [1]), ("1-3", [1, 2, 3]), ("3-", [3])]
+)
+def test_spans_are_clipped_to_the_document(expr: str, expected: list[int]) -> None:
+    assert parse_page_range(expr, 3) == expected
 
 
 def test_single_page_message_is_singular() -> None:
@@ -79,16 +86,15 @@ def test_result_is_sorted_unique_and_in_range(
     try:
         pages = parse_page_range(expr, count)
     except PageRangeError:
-        # Only ranges reaching past the end may fail.
-        assert any(first > count or (extra is not None and first + extra > count)
-                   for first, extra in parts)
+        # Only ranges lying wholly past the end may fail.
+        assert all(first > count for first, _ in parts)
         return
     assert pages == sorted(set(pages))
     assert pages and all(1 <= p <= count for p in pages)
     for first, extra in parts:
-        assert first in pages
-        if extra is not None:
-            assert first + extra in pages
+        assert (first in pages) == (first <= count)
+        last = count if extra is None else min(first + extra, count)
+        assert all(p in pages for p in range(first, last + 1))
 
 
 @given(st.floats(0.01, 1e7), st.floats(0.01, 1e7), st.integers(1, 50_000_000))

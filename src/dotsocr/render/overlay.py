@@ -72,7 +72,18 @@ def _clipped(bbox: list[int], size: tuple[int, int]) -> tuple[int, int, int, int
     return (x1, y1, x2, y2) if x2 > x1 and y2 > y1 else None
 
 
+#: JPEG cannot store a side longer than this.
+JPEG_MAX_SIDE = 65_500
+
+
 def overlay_jpeg(image: Image.Image, elements: list[Element], quality: int = 85) -> bytes:
+    """The overlay as JPEG bytes; absurdly long pages are shrunk to fit the format."""
+    overlay = draw_overlay(image, elements)
+    longest = max(overlay.size)
+    if longest > JPEG_MAX_SIDE:
+        scale = JPEG_MAX_SIDE / longest
+        size = (max(1, int(overlay.width * scale)), max(1, int(overlay.height * scale)))
+        overlay = overlay.resize(size)
     buffer = io.BytesIO()
-    draw_overlay(image, elements).save(buffer, format="JPEG", quality=quality)
+    overlay.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()

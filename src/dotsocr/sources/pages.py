@@ -63,9 +63,11 @@ def parse_page_range(expr: str | None, page_count: int) -> list[int]:
     """The 1-based page numbers ``expr`` selects in a ``page_count``-page document,
     sorted and without duplicates; None selects every page.
 
-    Raises PageRangeError for bad syntax, page 0, or a page beyond ``page_count``
-    (the message names the count). A ``page_count`` above MAX_PAGE_COUNT is taken
-    as unknown: the syntax is checked and an empty list returned.
+    Spans are clipped to the document, as pdftotext's -f/-l are, so one ``--pages
+    1-3`` can serve a folder of documents of any length. Raises PageRangeError for
+    bad syntax, page 0, or a range that selects no page of this document (the
+    message names the count). A ``page_count`` above MAX_PAGE_COUNT is taken as
+    unknown: the syntax is checked and an empty list returned.
     """
     spans = parse_spans(expr) if expr is not None else [(1, None)]
     if page_count > MAX_PAGE_COUNT:
@@ -74,13 +76,12 @@ def parse_page_range(expr: str | None, page_count: int) -> list[int]:
         raise PageRangeError("the document has no pages")
     selected: set[int] = set()
     for first, last in spans:
-        end = page_count if last is None else last
-        if first > page_count or end > page_count:
-            beyond = first if first > page_count else end
-            raise PageRangeError(
-                f"page {beyond} is beyond the end of the document ({_pages(page_count)})"
-            )
+        end = page_count if last is None else min(last, page_count)
         selected.update(range(first, end + 1))
+    if not selected:
+        raise PageRangeError(
+            f"pages {expr} are beyond the end of the document ({_pages(page_count)})"
+        )
     return sorted(selected)
 
 
