@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from dotsocr.engines.base import Engine
 from dotsocr.engines.select import select_engine
 from dotsocr.model import Document
 from dotsocr.options import EngineChoice, ParseOptions, PromptChoice
 from dotsocr.pipeline import Pipeline
+
+
+def _close(engine: Engine) -> None:
+    close = getattr(engine, "close", None)
+    if close is not None:
+        close()
 
 
 def parse(
@@ -22,6 +30,7 @@ def parse(
     server: str | list[str] | None = None,
     ocr: str = "auto",
     force: bool = False,
+    **dots_options: Any,
 ) -> Document:
     """Parse one PDF or image into a Document.
 
@@ -29,6 +38,8 @@ def parse(
     are written there and pages already done with the same settings are reused.
     Problems with the input are reported in ``Document.error`` and per-page
     ``Page.status``/``Page.error`` rather than raised, as in a batch run.
+    ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
+    ``concurrency``, ``timeout``, ``max_tokens``, ``bbox``, ``fallback``).
     """
     servers = [server] if isinstance(server, str) else list(server or [])
     options = ParseOptions(
@@ -40,18 +51,25 @@ def parse(
         server=servers,
         ocr=ocr,
         force=force,
+        **dots_options,
     )
     choice = select_engine(options)
-    pipeline = Pipeline(choice.engine, options, output_dir=Path(output_dir) if output_dir else None)
-    return pipeline.parse_document(Path(source))
+    try:
+        pipeline = Pipeline(
+            choice.engine, options, output_dir=Path(output_dir) if output_dir else None
+        )
+        return pipeline.parse_document(Path(source))
+    finally:
+        _close(choice.engine)
 
 
 class DotsOCRPDFProcessor:
     """The processor class of the DotsOCR setup guide, kept for scripts written to it.
 
-    ``use_gpu=True`` selects the DotsOCR engine behind a vLLM server (``server_url``);
-    ``batch_size`` is the number of requests kept in flight there. ``use_gpu=False``
-    selects the embedded CPU engine.
+    ``use_gpu=True`` selects the DotsOCR engine behind a vLLM server (``server_url``,
+    else ``$DOTSOCR_SERVER_URL``); ``batch_size`` is the number of requests kept in
+    flight there. ``use_gpu=False`` selects the embedded CPU engine. One engine
+    serves every call; ``close()`` (or ``with``) releases its connections.
     """
 
     def __init__(
@@ -62,6 +80,7 @@ class DotsOCRPDFProcessor:
         server_url: str | None = None,
         dpi: int = 200,
         prompt: PromptChoice = "layout_all",
+        **dots_options: Any,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -70,9 +89,9 @@ class DotsOCRPDFProcessor:
         self.server_url = server_url
         self.dpi = dpi
         self.prompt = prompt
-        if use_gpu:
-            # Fails here, at construction, with advice, rather than on the first page.
-            select_engine(self._options(None))
+        self._dots_options = dots_options
+        # Built here, so a missing server or bad option fails at once, with advice.
+        self._engine = select_engine(self._options(None)).engine
 
     def _options(self, pages: str | None, password: str | None = None) -> ParseOptions:
         return ParseOptions(
@@ -82,6 +101,8 @@ class DotsOCRPDFProcessor:
             engine="dots" if self.use_gpu else "cpu",
             prompt=self.prompt,
             server=[self.server_url] if self.server_url else [],
+            concurrency=self.batch_size,
+            **self._dots_options,
         )
 
     def process_pdf(
@@ -93,11 +114,20 @@ class DotsOCRPDFProcessor:
         password: str | None = None,
     ) -> Document:
         """Parse a PDF (or any supported input) into a Document."""
-        options = self._options(pages, password)
-        choice = select_engine(options)
         pipeline = Pipeline(
-            choice.engine, options, output_dir=Path(output_dir) if output_dir else None
+            self._engine,
+            self._options(pages, password),
+            output_dir=Path(output_dir) if output_dir else None,
         )
         return pipeline.parse_document(Path(pdf_path))
 
     process_image = process_pdf
+
+    def close(self) -> None:
+        _close(self._engine)
+
+    def __enter__(self) -> DotsOCRPDFProcessor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

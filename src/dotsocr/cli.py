@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -38,6 +40,7 @@ class PromptName(str, Enum):
     layout_all = "layout_all"
     layout_only = "layout_only"
     ocr = "ocr"
+    grounding_ocr = "grounding_ocr"
 
 
 class OcrPolicy(str, Enum):
@@ -97,6 +100,27 @@ def parse(
             help="CPU engine: OCR always, never, or when the text layer is missing or unusable."
         ),
     ] = OcrPolicy.auto,
+    model: Annotated[
+        str | None, typer.Option(help="dots: served model name; default: what the server lists.")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            help="dots: API key of the server; default $DOTSOCR_API_KEY.", show_default=False
+        ),
+    ] = None,
+    bbox: Annotated[
+        tuple[int, int, int, int] | None,
+        typer.Option(help="dots, grounding_ocr prompt: box in page pixels (x1 y1 x2 y2)."),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=4096, help="dots: requests in flight.")
+    ] = 64,
+    timeout: Annotated[float, typer.Option(min=1, help="dots: seconds per request.")] = 600.0,
+    max_tokens: Annotated[int, typer.Option(min=16, help="dots: tokens per answer.")] = 16384,
+    fallback: Annotated[
+        bool, typer.Option(help="dots: read pages the model fails with the CPU engine.")
+    ] = True,
     force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
@@ -126,6 +150,13 @@ def parse(
         server=server or [],
         ocr=ocr.value,
         force=force,
+        model=model,
+        api_key=api_key,
+        bbox=list(bbox) if bbox else None,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_tokens=max_tokens,
+        fallback=fallback,
     )
     found = discover_inputs(inputs)
     for missing in found.missing:
@@ -138,12 +169,19 @@ def parse(
     except DotsOCRError as exc:
         err.print(f"[red]error[/red]: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    if not quiet:
-        err.print(f"engine: {choice.reason}")
-    show_progress = not quiet and err.is_terminal
-    with ConsoleReporter(err, show_progress=show_progress) as reporter:
-        pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
-        summary = pipeline.run(found.files)
+    with closing_engine(choice.engine):
+        prepare = getattr(choice.engine, "prepare", None)
+        try:
+            served = prepare() if prepare is not None else None
+        except DotsOCRError as exc:
+            err.print(f"[red]error[/red]: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        if not quiet:
+            err.print(f"engine: {choice.reason}" + (f", model {served}" if served else ""))
+        show_progress = not quiet and err.is_terminal
+        with ConsoleReporter(err, show_progress=show_progress) as reporter:
+            pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
+            summary = pipeline.run(found.files)
     if not quiet:
         print_summary(out, summary, output)
     failed = bool(found.missing) or not summary.ok
@@ -156,6 +194,17 @@ def schema() -> None:
     from dotsocr.model import json_schema
 
     typer.echo(json_schema())
+
+
+@contextmanager
+def closing_engine(engine: object) -> Iterator[None]:
+    """Close an engine that holds connections (the dots engine) when the run ends."""
+    try:
+        yield
+    finally:
+        close = getattr(engine, "close", None)
+        if close is not None:
+            close()
 
 
 def _configure_logging(quiet: bool) -> None:

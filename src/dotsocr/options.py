@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
 
 EngineChoice = Literal["auto", "cpu", "dots"]
-PromptChoice = Literal["layout_all", "layout_only", "ocr"]
+PromptChoice = Literal["layout_all", "layout_only", "ocr", "grounding_ocr"]
 
 
 class ParseOptions(BaseModel):
@@ -30,6 +30,14 @@ class ParseOptions(BaseModel):
     ocr: Literal["auto", "always", "never"] = Field(
         default="auto", description="CPU engine: when to OCR instead of using the text layer"
     )
+    # DotsOCR engine (server) options; see DotsEngineOptions for their meaning.
+    model: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
+    bbox: list[int] | None = Field(default=None, min_length=4, max_length=4)
+    concurrency: int = Field(default=64, ge=1, le=4096)
+    timeout: float = Field(default=600.0, gt=0)
+    max_tokens: int = Field(default=16384, ge=16)
+    fallback: bool = True
 
     def output_settings(self, engine_settings: dict[str, Any]) -> dict[str, Any]:
         """The settings that change a page's output (not which pages, nor secrets)."""

@@ -67,6 +67,9 @@ class RunSummary:
     documents: list[Document] = field(default_factory=list)
     resumed_pages: int = 0
     seconds: float = 0.0
+    #: Tokens of the pages parsed in this run (dots engine), for tokens/s.
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
     def count(self, status: str) -> int:
         return sum(p.status == status for d in self.documents for p in d.pages)
@@ -103,6 +106,7 @@ class Pipeline:
         self.settings_hash = settings_hash(self.settings)
         self.refiner: Refiner | None = getattr(engine, "refine_document", None)
         self._stems: dict[str, Path] = {}
+        self._tokens = (0, 0)
 
     # -- whole runs -----------------------------------------------------------------
 
@@ -119,6 +123,7 @@ class Pipeline:
             summary.documents.append(doc)
             summary.resumed_pages += doc.resumed_pages
         summary.seconds = time.perf_counter() - started
+        summary.prompt_tokens, summary.completion_tokens = self._tokens
         return summary
 
     # -- one document ---------------------------------------------------------------
@@ -197,6 +202,9 @@ class Pipeline:
             self._apply_prompt(page)
             if store is not None:
                 self._write(store, page, picture)
+            if page.tokens is not None:
+                prompt, completion = self._tokens
+                self._tokens = (prompt + page.tokens.prompt, completion + page.tokens.completion)
             written.append(page)
             recent.append(page)
             del recent[:-CONTEXT_PAGES]

@@ -81,6 +81,12 @@ def print_summary(console: Console, summary: RunSummary, output_dir: Path) -> No
         f"ok {summary.count('ok')}, repaired {summary.count('repaired')}, "
         f"fallback {summary.count('fallback')}, failed {summary.count('failed')}",
     ]
+    tokens = summary.prompt_tokens + summary.completion_tokens
+    if tokens and summary.seconds > 0:
+        parts.append(
+            f"{tokens} tokens ({summary.completion_tokens / summary.seconds:.0f} "
+            f"generated tokens/s)"
+        )
     if summary.resumed_pages:
         parts.append(f"{summary.resumed_pages} page(s) already done, skipped")
     parts.append(f"output: {output_dir}")

@@ -38,8 +38,9 @@ def test_processor_writes_outputs_when_asked(tmp_path):
     assert (tmp_path / "sample_report" / "sample_report.md").is_file()
 
 
-def test_gpu_processor_explains_itself():
-    with pytest.raises(EngineError, match="--engine cpu"):
+def test_gpu_processor_without_a_server_explains_itself(monkeypatch):
+    monkeypatch.delenv("DOTSOCR_SERVER_URL", raising=False)
+    with pytest.raises(EngineError, match="needs a server: pass --server URL"):
         DotsOCRPDFProcessor(use_gpu=True, batch_size=8)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,14 @@ from testsupport import SAMPLE_PDF, make_text_pdf
 
 
 def dotsocr(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOTSOCR_")}
     return subprocess.run(
         [sys.executable, "-m", "dotsocr", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=cwd,
+        env=env,
     )
 
 
@@ -84,7 +87,9 @@ def test_usage_errors_exit_2(tmp_path):
     assert dotsocr("parse", SAMPLE_PDF, "--pages", "3-1", "-o", tmp_path).returncode == 2
     assert dotsocr("parse", SAMPLE_PDF, "--engine", "nope", "-o", tmp_path).returncode == 2
     run = dotsocr("parse", SAMPLE_PDF, "--engine", "dots", "-o", tmp_path)
-    assert run.returncode == 2 and "--engine cpu" in run.stderr
+    assert run.returncode == 2 and "needs a server" in run.stderr
+    run = dotsocr("parse", SAMPLE_PDF, "--prompt", "grounding_ocr", "-o", tmp_path)
+    assert run.returncode == 2 and "--engine dots" in run.stderr
     assert dotsocr("parse", tmp_path / "nothing-here", "-o", tmp_path).returncode == 1
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from dotsocr.engines.base import Engine
 from dotsocr.errors import EngineError
 from dotsocr.options import ParseOptions
@@ -26,6 +28,38 @@ def configured_servers(options: ParseOptions) -> list[str]:
     return [url.strip() for url in env.split(",") if url.strip()]
 
 
+API_KEY_ENV = "DOTSOCR_API_KEY"
+
+
+def _dots_engine(options: ParseOptions, servers: list[str]) -> Engine:
+    if not servers:
+        raise EngineError(
+            f"the dots engine needs a server: pass --server URL or set {SERVER_ENV} "
+            "(start one with `vllm serve`)"
+        )
+    from dotsocr.engines.dots import DotsEngine, DotsEngineOptions
+
+    try:
+        return DotsEngine(
+            DotsEngineOptions(
+                servers=servers,
+                model=options.model,
+                api_key=options.api_key or os.environ.get(API_KEY_ENV) or None,
+                prompt=options.prompt,
+                bbox=options.bbox,
+                concurrency=options.concurrency,
+                timeout=options.timeout,
+                max_tokens=options.max_tokens,
+                fallback=options.fallback,
+            )
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise EngineError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except ValueError as exc:
+        raise EngineError(str(exc)) from None
+
+
 def select_engine(options: ParseOptions) -> EngineChoice:
     servers = configured_servers(options)
     name = options.engine
@@ -37,10 +71,9 @@ def select_engine(options: ParseOptions) -> EngineChoice:
     else:
         reason = "chosen with --engine"
     if name == "dots":
-        raise EngineError(
-            "the DotsOCR (GPU) engine is not available in this version; "
-            "use --engine cpu for the embedded CPU engine"
-        )
+        return EngineChoice(_dots_engine(options, servers), f"dots ({reason})")
+    if options.prompt == "grounding_ocr":
+        raise EngineError("the grounding_ocr prompt needs the DotsOCR engine (--engine dots)")
     from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 
     return EngineChoice(CpuEngine(CpuEngineOptions(ocr=options.ocr)), f"cpu ({reason})")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from dotsocr.blank import is_blank
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.boxes import to_int_box
 from dotsocr.engines.cpu.headers import relabel_running_headers
@@ -54,12 +55,6 @@ def _version(dist: str) -> str:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _blank(bgr: np.ndarray) -> bool:
-    """A page with (almost) no ink: nothing for the layout model to find."""
-    small = bgr[::8, ::8]
-    return float(small.std()) < 2.0
 
 
 class CpuEngine:
@@ -150,7 +145,7 @@ class CpuEngine:
         image = page.image if page.image.mode == "RGB" else page.image.convert("RGB")
         width, height = image.size
         bgr = to_bgr(image)
-        blank = _blank(bgr)
+        blank = is_blank(image)
         timings: dict[str, float] = {}
         warnings: list[str] = []
         lines, method = self._text_or_ocr(page, bgr, blank, timings, warnings)

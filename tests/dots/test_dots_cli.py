@@ -1,0 +1,69 @@
+"""`dotsocr parse --engine dots` as a user runs it, against the fake server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from dots_fake_server import FakeServer
+from testsupport import make_text_pdf
+
+
+def dotsocr(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DOTSOCR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "dotsocr", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**base, **(env or {})},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_parse_with_the_dots_engine(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["First page."], ["Second page."]])
+    out = tmp_path / "out"
+    with FakeServer() as server:
+        run = dotsocr(
+            "parse",
+            pdf,
+            "--engine",
+            "dots",
+            "--server",
+            server.url,
+            "-o",
+            out,
+            "--concurrency",
+            "2",
+        )
+    assert run.returncode == 0, run.stderr
+    assert "engine: dots (chosen with --engine), model dotsocr-model" in run.stderr
+    assert "2 page(s) parsed" in run.stdout and "tokens" in run.stdout
+    assert "# A Title" in (out / "doc" / "doc.md").read_text()
+
+
+def test_auto_picks_dots_when_the_environment_names_a_server(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["Only page."]])
+    with FakeServer() as server:
+        run = dotsocr("parse", pdf, "-o", tmp_path / "out", env={"DOTSOCR_SERVER_URL": server.url})
+    assert run.returncode == 0, run.stderr
+    assert "engine: dots (a DotsOCR server is configured)" in run.stderr
+
+
+def test_unreachable_server_is_one_clear_line(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["Only page."]])
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    run = dotsocr("parse", pdf, "--engine", "dots", "--server", url, "-o", tmp_path / "out")
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and "Traceback" not in run.stderr
+    assert "/v1" not in errors[0]  # the server is named by host:port, never by full URL
