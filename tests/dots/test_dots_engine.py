@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from dots_fake_server import FakeServer, Reply, default_responder, layout_json
 from PIL import Image, ImageDraw
 
+from dots_fake_server import FakeServer, Reply, default_responder, layout_json
 from dotsocr import parse
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions
 from dotsocr.geometry import smart_resize
