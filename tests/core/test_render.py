@@ -17,7 +17,7 @@ def _page(number: int = 1) -> Page:
         elements=[
             Element(bbox=[0, 0, 400, 20], category="Page-header", text="Running head"),
             Element(bbox=[10, 30, 390, 60], category="Title", text="A  Title\nsplit"),
-            Element(bbox=[10, 70, 390, 90], category="Section-header", text="1. Intro"),
+            Element(bbox=[10, 70, 390, 90], category="Section-header", text="## 1. Intro"),
             Element(bbox=[10, 100, 390, 120], category="List-item", text="first point"),
             Element(bbox=[10, 125, 390, 140], category="List-item", text="1. numbered"),
             Element(bbox=[10, 150, 390, 170], category="Formula", text="E = mc^2"),

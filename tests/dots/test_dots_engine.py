@@ -280,3 +280,32 @@ def test_non_retryable_errors_fail_fast(tmp_path, status):
         (page,) = run_dots(src, server, fallback=False)
         assert len(server.chat_requests()) == 1
     assert page.status == "failed" and time.perf_counter() - started < 5
+
+
+def test_a_server_error_after_a_partial_answer_keeps_the_salvage(tmp_path):
+    src = tiff(tmp_path / "doc.tiff", markers(1))
+    full = layout_json(GOOD)
+    cut = full[: full.index("A paragraph") - 5]
+
+    def responder(info, attempt):
+        if attempt == 1:
+            return Reply(text=cut, finish_reason="length")
+        return Reply(status=400)
+
+    with FakeServer(responder=responder) as server:
+        (page,) = run_dots(src, server, fallback=False)
+    assert page.status == "repaired"
+    assert [e.text for e in page.elements] == ["Known Title"]
+
+
+def test_setup_guide_processor_with_gpu(tmp_path):
+    from dotsocr import DotsOCRPDFProcessor
+
+    src = tiff(tmp_path / "doc.tiff", markers(4))
+    with FakeServer() as server:
+        with DotsOCRPDFProcessor(use_gpu=True, batch_size=2, server_url=server.url) as proc:
+            first = proc.process_pdf(src)
+            second = proc.process_image(src, pages="2")
+    assert [p.status for p in first.pages] == ["ok"] * 4
+    assert first.pages[0].elements[0].text == "# A Title"
+    assert [p.number for p in second.pages] == [2]

@@ -20,9 +20,9 @@ def element_markdown(element: Element) -> str:
     if element.category == "Picture" or not text:
         return ""
     if element.category == "Title":
-        return "# " + _one_line(text)
+        return "# " + _heading_text(text)
     if element.category == "Section-header":
-        return "## " + _one_line(text)
+        return "## " + _heading_text(text)
     if element.category == "Formula":
         body = text.strip("$").strip()
         return f"$$\n{body}\n$$"
@@ -31,8 +31,9 @@ def element_markdown(element: Element) -> str:
     return text
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _heading_text(text: str) -> str:
+    """One line, without any Markdown heading marks the model already put there."""
+    return " ".join(text.lstrip("#").split())
 
 
 def elements_markdown(elements: Iterable[Element], *, headers_footers: bool = True) -> str:

@@ -258,7 +258,10 @@ class DotsEngine:
             try:
                 completion = await self._client.complete(body)
             except ServerError as exc:
-                outcome.status, outcome.error = "failed", str(exc)
+                if best is not None and best.elements:  # keep what an earlier attempt gave
+                    outcome.warnings.append(f"attempt {outcome.attempts + 1}: {exc}")
+                else:
+                    outcome.status, outcome.error = "failed", str(exc)
                 break
             outcome.attempts += 1
             outcome.prompt_tokens += completion.prompt_tokens
