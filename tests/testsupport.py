@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -24,3 +27,18 @@ def make_text_pdf(path: Path, pages: list[list[str]], *, font_size: int = 12) ->
             y += font_size * 0.6
     pdf.output(str(path))
     return path
+
+
+def run_dotsocr(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a subprocess, with no DOTSOCR_* settings leaking in from outside."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DOTSOCR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "dotsocr", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env={**base, **(env or {})},
+    )

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 from dots_fake_server import FakeServer
 from testsupport import make_text_pdf
-
-
-def dotsocr(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DOTSOCR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "dotsocr", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**base, **(env or {})},
-    )
+from testsupport import run_dotsocr as dotsocr
 
 
 def free_port() -> int:

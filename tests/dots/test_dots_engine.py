@@ -302,10 +302,12 @@ def test_setup_guide_processor_with_gpu(tmp_path):
     from dotsocr import DotsOCRPDFProcessor
 
     src = tiff(tmp_path / "doc.tiff", markers(4))
-    with FakeServer() as server:
-        with DotsOCRPDFProcessor(use_gpu=True, batch_size=2, server_url=server.url) as proc:
-            first = proc.process_pdf(src)
-            second = proc.process_image(src, pages="2")
+    with (
+        FakeServer() as server,
+        DotsOCRPDFProcessor(use_gpu=True, batch_size=2, server_url=server.url) as proc,
+    ):
+        first = proc.process_pdf(src)
+        second = proc.process_image(src, pages="2")
     assert [p.status for p in first.pages] == ["ok"] * 4
     assert first.pages[0].elements[0].text == "# A Title"
     assert [p.number for p in second.pages] == [2]

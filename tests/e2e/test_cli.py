@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from testsupport import SAMPLE_PDF, make_text_pdf
-
-
-def dotsocr(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOTSOCR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "dotsocr", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-        env=env,
-    )
+from testsupport import run_dotsocr as dotsocr
 
 
 def test_sample_report_end_to_end(tmp_path):

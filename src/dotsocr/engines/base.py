@@ -26,3 +26,17 @@ class Engine(Protocol):
         """Turn pages into results. A page that fails yields a ``failed`` Page;
         it never raises for one page's trouble."""
         ...
+
+
+def failed_page(page: PageImage, error: str, engine: str) -> Page:
+    """The result for a page an engine could not read, with the reason."""
+    width, height = page.size
+    return Page(
+        number=page.number,
+        width=width,
+        height=height,
+        dpi=page.dpi,
+        status="failed",
+        error=error,
+        engine=engine,
+    )

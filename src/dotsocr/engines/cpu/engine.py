@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from dotsocr.blank import is_blank
+from dotsocr.engines.base import failed_page
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.boxes import to_int_box
 from dotsocr.engines.cpu.headers import relabel_running_headers
@@ -93,16 +94,7 @@ class CpuEngine:
             return self._failed(page, f"{type(exc).__name__}: {exc}")
 
     def _failed(self, page: PageImage, error: str) -> Page:
-        width, height = page.size
-        return Page(
-            number=page.number,
-            width=width,
-            height=height,
-            dpi=page.dpi,
-            status="failed",
-            error=error,
-            engine=self.name,
-        )
+        return failed_page(page, error, self.name)
 
     def _text_or_ocr(
         self,

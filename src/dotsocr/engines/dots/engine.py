@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dotsocr.blank import is_blank
+from dotsocr.engines.base import failed_page
 from dotsocr.engines.dots.client import ClientOptions, Completion, DotsClient, ServerError
 from dotsocr.engines.dots.loop_thread import LoopThread
 from dotsocr.engines.dots.mapping import map_elements
@@ -224,16 +225,7 @@ class DotsEngine:
         return result
 
     def _failed(self, page: PageImage, error: str) -> Page:
-        width, height = page.size
-        return Page(
-            number=page.number,
-            width=width,
-            height=height,
-            dpi=page.dpi,
-            status="failed",
-            error=error,
-            engine=self.name,
-        )
+        return failed_page(page, error, self.name)
 
     # -- one page's requests (on the event loop) ----------------------------------
 
