@@ -17,6 +17,7 @@ from rich.console import Console
 
 from dotsocr import __version__
 from dotsocr.errors import DotsOCRError, PageRangeError
+from dotsocr.ops.commands import register as register_ops_commands
 from dotsocr.options import ParseOptions
 
 app = typer.Typer(
@@ -219,6 +220,9 @@ def _configure_logging(quiet: bool) -> None:
 
 def main() -> None:
     app()
+
+
+register_ops_commands(app)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Operations around the engines: machine checks, server launch, benchmarks, cost."""
