@@ -122,6 +122,30 @@ def parse(
     fallback: Annotated[
         bool, typer.Option(help="dots: read pages the model fails with the CPU engine.")
     ] = True,
+    passwords: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of passwords: 'name<TAB>password' per file, or one to try on all.",
+            show_default=False,
+        ),
+    ] = None,
+    max_file_size: Annotated[
+        float, typer.Option(min=0.001, help="Largest input file to read, in MB.")
+    ] = 1024.0,
+    max_pages: Annotated[int, typer.Option(min=1, help="Most pages parsed per document.")] = 10_000,
+    page_timeout: Annotated[
+        float, typer.Option(min=1, help="dots: seconds for one page, all its attempts.")
+    ] = 900.0,
+    document_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for one document; pages left then fail.")
+    ] = 6 * 3600.0,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="Share of failed pages above which a document fails."),
+    ] = 0.1,
+    follow_symlinks: Annotated[
+        bool, typer.Option(help="Follow symlinks in input folders that lead outside them.")
+    ] = False,
     force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
@@ -132,6 +156,7 @@ def parse(
     from dotsocr.pipeline import Pipeline
     from dotsocr.progress import ConsoleReporter, print_summary
     from dotsocr.sources import discover_inputs, validate_page_range
+    from dotsocr.sources.password_file import PasswordBook, read_password_file
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False, soft_wrap=True)
@@ -141,6 +166,13 @@ def parse(
             validate_page_range(pages)
         except PageRangeError as exc:
             err.print(f"[red]error[/red]: --pages: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    book = PasswordBook()
+    if passwords is not None:
+        try:
+            book = read_password_file(passwords)
+        except DotsOCRError as exc:
+            err.print(f"[red]error[/red]: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
     options = ParseOptions(
         pages=pages,
@@ -158,8 +190,15 @@ def parse(
         timeout=timeout,
         max_tokens=max_tokens,
         fallback=fallback,
+        passwords=book.anywhere,
+        file_passwords=book.by_name,
+        max_file_mb=max_file_size,
+        max_pages=max_pages,
+        page_timeout=page_timeout,
+        document_timeout=document_timeout,
+        max_error_rate=max_error_rate,
     )
-    found = discover_inputs(inputs)
+    found = discover_inputs(inputs, follow_symlinks=follow_symlinks)
     for missing in found.missing:
         err.print(f"[red]error[/red]: {missing}: no such file or folder")
     if not found.files:

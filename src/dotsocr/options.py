@@ -38,6 +38,30 @@ class ParseOptions(BaseModel):
     timeout: float = Field(default=600.0, gt=0)
     max_tokens: int = Field(default=16384, ge=16)
     fallback: bool = True
+    # Limits and error policy (issue: robustness). Each has a clear error when hit.
+    max_file_mb: float = Field(default=1024.0, gt=0, description="largest input file, MB")
+    max_pages: int = Field(default=10_000, ge=1, description="most pages parsed per document")
+    page_timeout: float = Field(
+        default=900.0, gt=0, description="dots engine: seconds for one page, all attempts"
+    )
+    document_timeout: float = Field(
+        default=6 * 3600.0, gt=0, description="seconds for one document; the rest fail"
+    )
+    max_error_rate: float = Field(
+        default=0.1, ge=0, le=1, description="failed-page share above which a document fails"
+    )
+    passwords: list[str] = Field(
+        default_factory=list, repr=False, description="candidate passwords for every PDF"
+    )
+    file_passwords: dict[str, str] = Field(
+        default_factory=dict, repr=False, description="password per file name"
+    )
+
+    def password_candidates(self, name: str) -> list[str | None]:
+        """Passwords to try for the file called ``name``, most specific first."""
+        found = [self.file_passwords.get(name), self.password, *self.passwords]
+        ordered = list(dict.fromkeys(p for p in found if p is not None))
+        return ordered or [None]
 
     def output_settings(self, engine_settings: dict[str, Any]) -> dict[str, Any]:
         """The settings that change a page's output (not which pages, nor secrets)."""

@@ -21,7 +21,7 @@ from typing import Protocol
 from PIL import Image
 
 from dotsocr.engines.base import Engine
-from dotsocr.errors import InputError
+from dotsocr.errors import InputError, LimitError, PasswordError
 from dotsocr.model import HEADER_FOOTER, Document, Page
 from dotsocr.options import ParseOptions, settings_hash
 from dotsocr.prefetch import prefetch
@@ -131,13 +131,7 @@ class Pipeline:
     def parse_document(self, path: Path) -> Document:
         doc = Document(source=str(path), settings=dict(self.settings))
         try:
-            source = open_source(
-                path,
-                pages=self.options.pages,
-                dpi=self.options.dpi,
-                password=self.options.password,
-                max_pixels=self.options.max_pixels,
-            )
+            source = self._open(path)
         except InputError as exc:
             doc.error = exc.reason
             self.reporter.document_finished(doc)
@@ -153,10 +147,67 @@ class Pipeline:
             self.reporter.document_started(path, len(source.selected), len(done))
             written = self._process_pages(source, store, context=list(done.values()))
         doc.pages = sorted([*done.values(), *written], key=lambda p: p.number)
+        doc.error = self._error_rate_verdict(doc)
         if store is not None and store.paged:
-            store.write_document_markdown(document_markdown(doc))
+            if doc.error is None:
+                store.write_document_markdown(document_markdown(doc))
+            else:  # never leave a stale whole-document file that looks complete
+                store.document_md_path.unlink(missing_ok=True)
         self.reporter.document_finished(doc)
         return doc
+
+    def _open(self, path: Path) -> SourceDocument:
+        """Open ``path`` within the limits, trying each candidate password."""
+        options = self.options
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # open_source gives the clear error for a missing file
+        if size > options.max_file_mb * 1024 * 1024:
+            raise LimitError(
+                path,
+                f"file is {size / 1024 / 1024:.0f} MB, over the limit of "
+                f"{options.max_file_mb:g} MB (raise it with --max-file-size)",
+            )
+        candidates = options.password_candidates(path.name)
+        for number, password in enumerate(candidates, start=1):
+            try:
+                source = open_source(
+                    path,
+                    pages=options.pages,
+                    dpi=options.dpi,
+                    password=password,
+                    max_pixels=options.max_pixels,
+                )
+                break
+            except PasswordError as exc:
+                if number == len(candidates):
+                    if len(candidates) > 1:
+                        raise PasswordError(
+                            path, f"encrypted PDF: none of the {len(candidates)} passwords opens it"
+                        ) from exc
+                    raise
+        if len(source.selected) > options.max_pages:
+            source.close()
+            raise LimitError(
+                path,
+                f"{len(source.selected)} pages selected, over the limit of {options.max_pages} "
+                "(raise it with --max-pages, or choose pages with --pages)",
+            )
+        return source
+
+    def _error_rate_verdict(self, doc: Document) -> str | None:
+        """The document's error when too many of its pages failed (--max-error-rate)."""
+        if doc.error is not None or not doc.pages:
+            return doc.error
+        failed = sum(p.status == "failed" for p in doc.pages)
+        share = failed / len(doc.pages)
+        if failed and share > self.options.max_error_rate:
+            return (
+                f"{failed} of {len(doc.pages)} pages failed ({share:.0%}, over the maximum "
+                f"error rate of {self.options.max_error_rate:.0%}); document marked failed"
+            )
+        return None
 
     def _store_for(self, source: SourceDocument) -> DocumentStore | None:
         if self.output_dir is None:
@@ -185,11 +236,30 @@ class Pipeline:
     ) -> list[Page]:
         pictures: dict[int, Image.Image | None] = {}
         render_seconds: dict[int, float] = {}
+        downscaled: dict[int, str] = {}
+        deadline = time.monotonic() + self.options.document_timeout
+        stop_reason: list[str] = []
 
         def feed() -> Iterator[PageImage]:
             for page_image in source.pages():
                 pictures[page_image.number] = page_image.image
                 render_seconds[page_image.number] = page_image.render_seconds
+                if page_image.downscaled_from is not None and page_image.image is not None:
+                    (w, h), (fw, fh) = page_image.downscaled_from, page_image.image.size
+                    downscaled[page_image.number] = (
+                        f"page scaled from {w}x{h} to {fw}x{fh} px to fit the pixel budget"
+                    )
+                yield page_image
+
+        def within_deadline(pages: Iterator[PageImage]) -> Iterator[PageImage]:
+            """Hand pages to the engine until the document's time is up."""
+            for page_image in pages:
+                if time.monotonic() > deadline:
+                    stop_reason.append(
+                        f"document timeout ({self.options.document_timeout:g} s) reached "
+                        "before this page (raise it with --document-timeout)"
+                    )
+                    return
                 yield page_image
 
         pending: list[Page] = []
@@ -198,6 +268,8 @@ class Pipeline:
 
         def flush(page: Page) -> None:
             page.timings.setdefault("render", round(render_seconds.pop(page.number, 0.0), 4))
+            if page.number in downscaled:
+                page.warnings.insert(0, downscaled.pop(page.number))
             picture = pictures.pop(page.number, None)
             self._apply_prompt(page)
             if store is not None:
@@ -211,25 +283,27 @@ class Pipeline:
             self.reporter.page_finished(page)
 
         try:
-            for page in self.engine.process(prefetch(feed(), depth=RENDER_AHEAD)):
+            for page in self.engine.process(within_deadline(prefetch(feed(), depth=RENDER_AHEAD))):
                 pending.append(page)
                 if len(pending) > LOOKAHEAD_PAGES:
                     self._refine(recent, pending)
                     flush(pending.pop(0))
         except Exception as exc:  # an engine bug must not take the batch down
-            finished = {p.number for p in (*pending, *written)}
-            pending.extend(
-                Page(
-                    number=number,
-                    width=0,
-                    height=0,
-                    status="failed",
-                    engine=self.engine.name,
-                    error=f"engine error: {exc}",
-                )
-                for number in source.selected
-                if number not in finished
+            logger.debug("engine failed on %s", source.path, exc_info=True)
+            stop_reason.append(f"engine error: {exc}")
+        finished = {p.number for p in (*pending, *written)}
+        pending.extend(
+            Page(
+                number=number,
+                width=0,
+                height=0,
+                status="failed",
+                engine=self.engine.name,
+                error=stop_reason[0] if stop_reason else "page was not processed",
             )
+            for number in source.selected
+            if number not in finished
+        )
         self._refine(recent, pending)
         for page in sorted(pending, key=lambda p: p.number):
             flush(page)

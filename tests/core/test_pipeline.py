@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_pages_stream_and_files_are_written(tmp_path):
 def test_a_failing_page_does_not_stop_the_document(tmp_path):
     pdf = _pdf(tmp_path, 3)
     doc = Pipeline(
-        ScriptedEngine(fail_pages={2}), ParseOptions(), output_dir=tmp_path / "o"
+        ScriptedEngine(fail_pages={2}), ParseOptions(max_error_rate=0.5), output_dir=tmp_path / "o"
     ).parse_document(pdf)
     assert [p.status for p in doc.pages] == ["ok", "failed", "ok"]
     assert not doc.ok
@@ -202,3 +203,57 @@ def test_an_unexpected_error_in_one_document_does_not_end_the_run(tmp_path, monk
     summary = pipeline.run([tmp_path / "boom.pdf", good])
     assert "internal error" in summary.documents[0].error
     assert summary.documents[1].ok
+
+
+def test_too_many_failed_pages_fail_the_document(tmp_path):
+    pdf = _pdf(tmp_path, 4)
+    out = tmp_path / "out"
+    engine = ScriptedEngine(fail_pages={2})
+    doc = Pipeline(engine, ParseOptions(max_error_rate=0.25), output_dir=out).parse_document(pdf)
+    assert doc.error is None  # 1 of 4 is not over 25%
+    assert (out / "doc" / "doc.md").is_file()
+    engine = ScriptedEngine(fail_pages={2, 3})
+    doc = Pipeline(
+        engine, ParseOptions(max_error_rate=0.25, force=True), output_dir=out
+    ).parse_document(pdf)
+    assert doc.error == (
+        "2 of 4 pages failed (50%, over the maximum error rate of 25%); document marked failed"
+    )
+    assert not (out / "doc" / "doc.md").exists()  # no whole-document file that looks complete
+
+
+def test_document_timeout_fails_the_remaining_pages(tmp_path):
+    pdf = _pdf(tmp_path, 4)
+
+    class Slow(ScriptedEngine):
+        def process(self, pages):
+            for page in super().process(pages):
+                time.sleep(0.3)
+                yield page
+
+    doc = Pipeline(Slow(), ParseOptions(document_timeout=0.5, max_error_rate=1)).parse_document(pdf)
+    statuses = [p.status for p in doc.pages]
+    assert statuses[0] == "ok" and statuses[-1] == "failed"
+    assert "document timeout (0.5 s)" in doc.pages[-1].error
+    assert len(doc.pages) == 4
+
+
+def test_file_size_and_page_limits(tmp_path):
+    pdf = _pdf(tmp_path, 3)
+    doc = Pipeline(ScriptedEngine(), ParseOptions(max_file_mb=0.001)).parse_document(pdf)
+    assert "over the limit of 0.001 MB" in doc.error
+    doc = Pipeline(ScriptedEngine(), ParseOptions(max_pages=2)).parse_document(pdf)
+    assert "3 pages selected, over the limit of 2" in doc.error
+    doc = Pipeline(ScriptedEngine(), ParseOptions(max_pages=2, pages="1-2")).parse_document(pdf)
+    assert doc.error is None and len(doc.pages) == 2
+
+
+def test_password_candidates_are_tried_in_turn(shared_data):
+    encrypted = shared_data / "robustness/pdfjs/issue6010_1.pdf"
+    options = ParseOptions(passwords=["wrong", "also-wrong", "abc"])
+    assert Pipeline(ScriptedEngine(), options).parse_document(encrypted).error is None
+    options = ParseOptions(file_passwords={"issue6010_1.pdf": "abc"}, password="nope")
+    assert Pipeline(ScriptedEngine(), options).parse_document(encrypted).error is None
+    options = ParseOptions(passwords=["x", "y"])
+    error = Pipeline(ScriptedEngine(), options).parse_document(encrypted).error
+    assert error == "encrypted PDF: none of the 2 passwords opens it"

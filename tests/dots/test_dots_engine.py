@@ -311,3 +311,13 @@ def test_setup_guide_processor_with_gpu(tmp_path):
     assert [p.status for p in first.pages] == ["ok"] * 4
     assert first.pages[0].elements[0].text == "# A Title"
     assert [p.number for p in second.pages] == [2]
+
+
+def test_page_timeout_cuts_all_attempts(tmp_path):
+    src = tiff(tmp_path / "doc.tiff", markers(1))
+    with FakeServer(responder=lambda i, a: Reply(text=layout_json(GOOD), delay=5)) as server:
+        started = time.perf_counter()
+        (page,) = run_dots(src, server, page_timeout=1, fallback=False)
+        elapsed = time.perf_counter() - started
+    assert elapsed < 4
+    assert page.status == "failed" and "page timeout (1 s)" in page.error

@@ -82,3 +82,15 @@ def test_symlinks_outside_are_skipped_with_warning(
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "link.pdf" in messages and "linkdir" in messages and "broken.pdf" in messages
     assert all(r.name == "dotsocr" for r in caplog.records)
+
+
+def test_symlinks_outside_are_followed_when_asked(tmp_path: Path) -> None:
+    outside, root = tmp_path / "outside", tmp_path / "root"
+    _touch(outside, "secret.pdf", "deep/more.pdf")
+    _touch(root, "mine.pdf")
+    (root / "link.pdf").symlink_to(outside / "secret.pdf")
+    (root / "linkdir").symlink_to(outside, target_is_directory=True)
+    found = discover_inputs([root], follow_symlinks=True)
+    assert _rel(found.files, root) == [
+        "link.pdf", "linkdir/deep/more.pdf", "mine.pdf"
+    ]  # linkdir/secret.pdf is link.pdf, kept once

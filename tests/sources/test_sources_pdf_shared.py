@@ -84,11 +84,26 @@ def test_unreadable_page_is_reported_and_iteration_goes_on(shared_data: Path) ->
     assert pages[1].image is None and pages[1].error
 
 
-def test_absurdly_tall_page_fits_budget(shared_data: Path) -> None:
+def test_absurdly_tall_page_fails_clearly_instead_of_rendering(shared_data: Path) -> None:
     _, page = _open_first(shared_data / PDFJS / "poppler-85140-0.pdf")
+    assert page.image is None
+    assert page.error == (
+        "page is 595 x 2.14748e+09 pt: within the pixel budget it would be "
+        "2 x 5644800 px, too thin to read"
+    )
+
+
+def test_huge_page_is_scaled_to_the_budget(tmp_path: Path) -> None:
+    from dotsocr.protocol import MAX_PIXELS
+    from testsupport import make_text_pdf
+
+    pdf = make_text_pdf(tmp_path / "big.pdf", [["Big page."]])
+    with open_source(pdf, dpi=1200) as doc:
+        (page,) = list(doc.pages())
     width, height = page.size
-    assert width >= 1 and width * height <= 11_289_600
-    assert page.downscaled_from is not None and page.dpi is not None and page.dpi < 1
+    assert width * height <= MAX_PIXELS
+    assert page.downscaled_from is not None and page.downscaled_from[0] > width
+    assert page.dpi is not None and page.dpi < 1200
 
 
 def test_tiny_pages_render(shared_data: Path) -> None:

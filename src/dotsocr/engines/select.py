@@ -51,6 +51,7 @@ def _dots_engine(options: ParseOptions, servers: list[str]) -> Engine:
                 timeout=options.timeout,
                 max_tokens=options.max_tokens,
                 fallback=options.fallback,
+                page_timeout=options.page_timeout,
             )
         )
     except ValidationError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from dotsocr.model import HEADER_FOOTER, Element
+from dotsocr.render.sanitize import escape_tags, safe_table_html
 
 if TYPE_CHECKING:
     from dotsocr.model import Document, Page
@@ -19,6 +20,9 @@ def element_markdown(element: Element) -> str:
     text = (element.text or "").strip()
     if element.category == "Picture" or not text:
         return ""
+    if element.category == "Table":
+        return safe_table_html(text)
+    text = escape_tags(text)
     if element.category == "Title":
         return "# " + _heading_text(text)
     if element.category == "Section-header":

@@ -30,17 +30,18 @@ class Inputs(NamedTuple):
     missing: list[Path]
 
 
-def discover_inputs(paths: Iterable[str | Path]) -> Inputs:
+def discover_inputs(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> Inputs:
     """Expand ``paths`` into files, in the order given, each folder walked in natural
     order; a file reached twice (given twice, or also inside a given folder) is kept
-    once."""
+    once. Symlinks that lead out of a given folder are followed only when
+    ``follow_symlinks`` is set."""
     files: list[Path] = []
     missing: list[Path] = []
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = walk_folder(path)
+            found = walk_folder(path, follow_symlinks=follow_symlinks)
         elif path.exists():
             found = [path]
         else:
@@ -54,18 +55,21 @@ def discover_inputs(paths: Iterable[str | Path]) -> Inputs:
     return Inputs(files, missing)
 
 
-def walk_folder(root: Path) -> list[Path]:
+def walk_folder(root: Path, *, follow_symlinks: bool = False) -> list[Path]:
     """Supported files under ``root``, natural-sorted by their path below it.
 
     Hidden files and folders are skipped; so are symlinks leading outside ``root``
-    (with a warning), broken symlinks, and unreadable folders.
+    (with a warning) unless ``follow_symlinks``, broken symlinks, and unreadable
+    folders.
     """
     real_root = root.resolve()
-    found = list(_walk(root, real_root, visited={real_root}))
+    found = list(_walk(root, real_root, {real_root}, follow_symlinks))
     return sorted(found, key=lambda p: natural_key(p.relative_to(root)))
 
 
-def _walk(folder: Path, real_root: Path, visited: set[Path]) -> Iterator[Path]:
+def _walk(
+    folder: Path, real_root: Path, visited: set[Path], follow_symlinks: bool
+) -> Iterator[Path]:
     try:
         entries = list(os.scandir(folder))
     except OSError as exc:
@@ -75,25 +79,26 @@ def _walk(folder: Path, real_root: Path, visited: set[Path]) -> Iterator[Path]:
         if entry.name.startswith("."):
             continue
         path = Path(entry.path)
-        if entry.is_symlink() and not _link_inside(path, real_root):
+        if entry.is_symlink() and not _link_inside(path, real_root, follow_symlinks):
             continue
         if entry.is_dir():
             real = path.resolve()
             if real not in visited:  # a link back into the tree would loop forever
                 visited.add(real)
-                yield from _walk(path, real_root, visited)
+                yield from _walk(path, real_root, visited, follow_symlinks)
         elif entry.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
             yield path
 
 
-def _link_inside(link: Path, real_root: Path) -> bool:
-    """Whether ``link`` resolves to an existing path inside ``real_root``."""
+def _link_inside(link: Path, real_root: Path, anywhere: bool = False) -> bool:
+    """Whether ``link`` resolves to an existing path inside ``real_root`` (or, with
+    ``anywhere``, to any existing path)."""
     try:
         target = link.resolve(strict=True)
     except (OSError, RuntimeError):
         logger.warning("skipping broken symlink %s", link)
         return False
-    if target == real_root or real_root in target.parents:
+    if anywhere or target == real_root or real_root in target.parents:
         return True
     logger.warning("skipping symlink %s: it points outside %s", link, real_root)
     return False

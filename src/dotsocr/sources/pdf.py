@@ -29,6 +29,9 @@ from dotsocr.sources.textlayer import device_transform, extract_text_layer
 logger = logging.getLogger("dotsocr")
 
 POINTS_PER_INCH = 72.0
+#: A page whose shorter side would come out below this many pixels after fitting
+#: the budget (a page 2^31 pt tall) carries nothing legible: it fails, clearly.
+MIN_LEGIBLE_SIDE = 16
 #: Draw annotations (and, below, form fields) as a viewer would; ask pdfium for RGB
 #: byte order so the bitmap becomes a PIL image without a channel swap.
 _RENDER_FLAGS = pdfium_c.FPDF_ANNOT | pdfium_c.FPDF_REVERSE_BYTE_ORDER
@@ -169,6 +172,13 @@ class PdfRenderer:
         except ValueError:
             return self._failed(
                 number, f"page has no usable size ({width_pt:g} x {height_pt:g} pt)", started
+            )
+        if min(fitted.width, fitted.height) < MIN_LEGIBLE_SIDE <= min(fitted.natural):
+            return self._failed(
+                number,
+                f"page is {width_pt:g} x {height_pt:g} pt: within the pixel budget it would be "
+                f"{fitted.width} x {fitted.height} px, too thin to read",
+                started,
             )
         image = render_bitmap(page, fitted.width, fitted.height)
         text_layer = self._text_layer(page, fitted, number)

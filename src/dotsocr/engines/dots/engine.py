@@ -11,6 +11,7 @@ and encodes the next pages.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -59,6 +60,7 @@ class DotsEngineOptions(BaseModel):
     top_p: float = DEFAULT_TOP_P
     max_retries: int = Field(default=4, ge=0, description="transport retries per request")
     fallback: bool = Field(default=True, description="CPU engine for pages the model fails")
+    page_timeout: float = Field(default=900.0, gt=0, description="seconds per page, all tries")
 
 
 @dataclass
@@ -160,7 +162,7 @@ class DotsEngine:
                 started = time.perf_counter()
                 url = image_data_url(page.image)
                 encode_seconds = time.perf_counter() - started
-                future = self._loop.submit(self._infer(url, page.size))
+                future = self._loop.submit(self._infer_within_deadline(url, page.size))
                 in_flight[future] = (page, encode_seconds)
                 while len(in_flight) >= self.options.concurrency:
                     yield from self._collect(in_flight, block=True)
@@ -228,6 +230,18 @@ class DotsEngine:
         return failed_page(page, error, self.name)
 
     # -- one page's requests (on the event loop) ----------------------------------
+
+    async def _infer_within_deadline(self, image_url: str, size: tuple[int, int]) -> _Outcome:
+        """All of a page's attempts, cut off at the page timeout."""
+        limit = self.options.page_timeout
+        try:
+            return await asyncio.wait_for(self._infer(image_url, size), limit)
+        except asyncio.TimeoutError:
+            return _Outcome(
+                status="failed",
+                error=f"page timeout ({limit:g} s) reached (raise it with --page-timeout)",
+                infer_seconds=limit,
+            )
 
     async def _infer(self, image_url: str, size: tuple[int, int]) -> _Outcome:
         assert self._client is not None
