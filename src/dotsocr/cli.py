@@ -119,6 +119,13 @@ def parse(
     ] = 64,
     timeout: Annotated[float, typer.Option(min=1, help="dots: seconds per request.")] = 600.0,
     max_tokens: Annotated[int, typer.Option(min=16, help="dots: tokens per answer.")] = 16384,
+    retries: Annotated[
+        int, typer.Option(min=0, max=20, help="dots: retries of a failed request.")
+    ] = 4,
+    retry_backoff: Annotated[
+        float,
+        typer.Option(min=0.001, help="dots: first retry delay in s; doubles up to 40 times it."),
+    ] = 0.5,
     fallback: Annotated[
         bool, typer.Option(help="dots: read pages the model fails with the CPU engine.")
     ] = True,
@@ -190,6 +197,8 @@ def parse(
         timeout=timeout,
         max_tokens=max_tokens,
         fallback=fallback,
+        retries=retries,
+        retry_backoff=retry_backoff,
         passwords=book.anywhere,
         file_passwords=book.by_name,
         max_file_mb=max_file_size,

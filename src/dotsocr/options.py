@@ -38,6 +38,8 @@ class ParseOptions(BaseModel):
     timeout: float = Field(default=600.0, gt=0)
     max_tokens: int = Field(default=16384, ge=16)
     fallback: bool = True
+    retries: int = Field(default=4, ge=0)
+    retry_backoff: float = Field(default=0.5, gt=0)
     # Limits and error policy (issue: robustness). Each has a clear error when hit.
     max_file_mb: float = Field(default=1024.0, gt=0, description="largest input file, MB")
     max_pages: int = Field(default=10_000, ge=1, description="most pages parsed per document")

@@ -52,6 +52,8 @@ def _dots_engine(options: ParseOptions, servers: list[str]) -> Engine:
                 max_tokens=options.max_tokens,
                 fallback=options.fallback,
                 page_timeout=options.page_timeout,
+                max_retries=options.retries,
+                retry_backoff=options.retry_backoff,
             )
         )
     except ValidationError as exc:

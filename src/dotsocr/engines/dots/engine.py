@@ -59,6 +59,9 @@ class DotsEngineOptions(BaseModel):
     )
     top_p: float = DEFAULT_TOP_P
     max_retries: int = Field(default=4, ge=0, description="transport retries per request")
+    retry_backoff: float = Field(
+        default=0.5, gt=0, description="first retry delay, doubling up to 40 times it"
+    )
     fallback: bool = Field(default=True, description="CPU engine for pages the model fails")
     page_timeout: float = Field(default=900.0, gt=0, description="seconds per page, all tries")
 
@@ -118,6 +121,8 @@ class DotsEngine:
                 api_key=o.api_key,
                 timeout=o.timeout,
                 max_retries=o.max_retries,
+                backoff_base=o.retry_backoff,
+                backoff_max=40 * o.retry_backoff,
             )
             self._client = self._loop.run(_make_client(client_options))
         if self._model is None:
