@@ -41,10 +41,25 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 def remove_stale_temporaries(folder: Path) -> None:
-    """Delete temporary files a killed run may have left behind."""
+    """Delete temporary files a killed run left behind; a live run's are kept, so
+    two runs sharing an output folder do not delete each other's files mid-write."""
     if folder.is_dir():
         for leftover in folder.glob(f".*{_TMP_MARK}*"):
-            leftover.unlink(missing_ok=True)
+            owner = leftover.name.rpartition(_TMP_MARK)[2]
+            if not (owner.isdigit() and _process_alive(int(owner))):
+                leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours, from an earlier document of this run that failed
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def safe_stem(name: str) -> str:

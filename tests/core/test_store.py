@@ -106,8 +106,35 @@ def test_manifest_lines_describe_pages(tmp_path):
 
 
 def test_stale_temporaries_are_removed_on_load(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (tmp_path / "doc").mkdir()
-    leftover = tmp_path / "doc" / ".doc_page_0.json.tmp-999"
+    leftover = tmp_path / "doc" / f".doc_page_0.json.tmp-{dead}"
     leftover.write_text("half")
     DocumentStore(tmp_path, "doc", paged=True, settings_hash="h").load(force=False)
     assert not leftover.exists()
+
+
+def test_a_live_runs_temporaries_are_left_alone(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "doc").mkdir()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / "doc" / f".doc_page_0.json.tmp-{other.pid}"
+        live.write_text("being written")
+        DocumentStore(tmp_path, "doc", paged=True, settings_hash="h").load(force=False)
+        assert live.exists()
+    finally:
+        other.kill()
+        other.wait()
+    DocumentStore(tmp_path, "doc", paged=True, settings_hash="h").load(force=False)
+    assert not live.exists()
