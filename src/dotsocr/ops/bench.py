@@ -147,7 +147,9 @@ def _init_engine(engine: Any) -> tuple[float, str | None]:
     return time.perf_counter() - started, served
 
 
-def _one_run(engine: Any, options: ParseOptions, files: list[Path]) -> tuple[RunSummary, list[Page]]:
+def _one_run(
+    engine: Any, options: ParseOptions, files: list[Path]
+) -> tuple[RunSummary, list[Page]]:
     reporter = _Timestamps()
     with tempfile.TemporaryDirectory(prefix="dotsocr-bench-") as out:
         pipeline = Pipeline(engine, options, output_dir=Path(out), reporter=reporter)

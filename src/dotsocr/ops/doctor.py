@@ -69,9 +69,7 @@ class DoctorReport:
             "ready": self.ready,
             "path": self.path,
             "verdict": self.verdict,
-            "checks": [
-                {**asdict(c), "gates": list(c.gates)} for c in self.checks
-            ],
+            "checks": [{**asdict(c), "gates": list(c.gates)} for c in self.checks],
             "recommendation": self.recommendation.as_dict(),
             "facts": self.facts.as_dict(),
         }
@@ -197,8 +195,11 @@ def gpu_checks(facts: MachineFacts) -> list[Check]:
                 "VRAM",
                 "ok",
                 f"{gib(mb):.1f} GiB"
-                + (" (comfortable for batch work)" if comfort else f" ({COMFORTABLE_VRAM_GB}+ GB "
-                   "is comfortable for batch work)"),
+                + (
+                    " (comfortable for batch work)"
+                    if comfort
+                    else f" ({COMFORTABLE_VRAM_GB}+ GB is comfortable for batch work)"
+                ),
             )
         )
     rest = [g for g in facts.gpus if g is not chosen]
@@ -229,9 +230,7 @@ def gpu_checks(facts: MachineFacts) -> list[Check]:
             )
         )
     else:
-        checks.append(
-            Check("gpu", "driver / CUDA", "ok", f"{driver}, CUDA {facts.cuda_version}")
-        )
+        checks.append(Check("gpu", "driver / CUDA", "ok", f"{driver}, CUDA {facts.cuda_version}"))
     return checks
 
 
@@ -378,7 +377,9 @@ def system_checks(facts: MachineFacts) -> list[Check]:
             )
         )
     else:
-        checks.append(Check("system", "disk", "ok", f"{gib(free):.1f} GiB free at {facts.disk_path}"))
+        checks.append(
+            Check("system", "disk", "ok", f"{gib(free):.1f} GiB free at {facts.disk_path}")
+        )
 
     storage = facts.storage
     if storage == "nvme":
@@ -391,7 +392,8 @@ def system_checks(facts: MachineFacts) -> list[Check]:
                 "system",
                 "storage",
                 "warn",
-                "spinning disk: loading the model will be slow",
+                "the disk says it is rotational (a spinning disk, or a virtual disk "
+                "reporting so): loading the model may be slow",
                 "keep the weights on an NVMe SSD",
             )
         )
@@ -539,9 +541,7 @@ def server_checks(server: ServerFacts) -> list[Check]:
     )
     if server.smoke_ok:
         took = f" in {server.smoke_seconds:.2f} s" if server.smoke_seconds is not None else ""
-        checks.append(
-            Check("server", "smoke request", "ok", f"a 28x28 test page answered{took}")
-        )
+        checks.append(Check("server", "smoke request", "ok", f"a 28x28 test page answered{took}"))
     else:
         checks.append(
             Check(
