@@ -26,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -156,9 +157,12 @@ def parse(
     force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
-    """Parse documents: per page JSON, Markdown (with and without headers/footers) and
-    an overlay JPEG, plus each document's Markdown and a manifest. Reruns skip pages
-    already done with the same settings."""
+    """Parse PDFs and images into layout JSON, Markdown and box overlays.
+
+    Per page: JSON, Markdown (with and without headers/footers) and an overlay JPEG;
+    per document: its Markdown and a manifest. Reruns skip pages already done with
+    the same settings.
+    """
     from dotsocr.engines.select import select_engine
     from dotsocr.pipeline import Pipeline
     from dotsocr.progress import ConsoleReporter, print_summary
