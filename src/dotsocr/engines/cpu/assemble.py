@@ -17,11 +17,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from dotsocr.engines.cpu.boxes import Box, area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
-from dotsocr.engines.cpu.tables import table_html
+from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 
 _BULLET = re.compile(
@@ -243,8 +245,26 @@ def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]
     return [Block(category, union(ln.box for ln in lines), list(lines), block_text(lines, rtl))]
 
 
+def _split_table_caption(lines: list[Line], rtl: bool) -> tuple[list[Line], list[Line]]:
+    """A "Table 2-2 ..." title written as the first row inside a table region:
+    (caption lines, table lines)."""
+    ordered = order_lines(lines, rtl)
+    if len(ordered) < 3 or not _CAPTION.match(ordered[0].text):
+        return [], lines
+    first = ordered[0]
+    row = [ln for ln in ordered if v_overlap(ln.box, first.box) >= 0.5]
+    if len(row) != 1:
+        return [], lines
+    return [first], [ln for ln in lines if ln is not first]
+
+
 def _region_blocks(
-    region: Region, lines: list[Line], rtl: bool, loose: list[Line], page_area: float
+    region: Region,
+    lines: list[Line],
+    rtl: bool,
+    loose: list[Line],
+    page_area: float,
+    image: np.ndarray | None = None,
 ) -> list[Block]:
     """Blocks for one region; lines that must stay page text go to ``loose``."""
     cat = region.category
@@ -261,8 +281,16 @@ def _region_blocks(
     if not lines:
         return []
     if cat == "Table":
+        caption, lines = _split_table_caption(lines, rtl)
+        out = []
+        if caption:
+            cap_box = union(ln.box for ln in caption)
+            out.append(Block("Caption", cap_box, caption, block_text(caption, rtl)))
         box = union([region.box, *(ln.box for ln in lines)])
-        return [Block("Table", box, lines, table_html(lines, rtl))]
+        if caption:
+            box = (box[0], max(box[1], caption[0].box[3]), box[2], box[3])
+        html = table_html(lines, rtl, find_rules(image, box))
+        return [*out, Block("Table", box, lines, html)]
     if cat == "Section-header" and (len(lines) > 3 or sum(len(ln.text) for ln in lines) > 200):
         cat = "Text"
     return _text_blocks(lines, cat, rtl)
@@ -351,8 +379,10 @@ def assemble(
     width: int,
     height: int,
     first_page: bool = False,
+    image: np.ndarray | None = None,
 ) -> list[Block]:
-    """Build the page's blocks in reading order."""
+    """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
+    shows the ruling lines of tables."""
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"
     vertical = sum(1 for ln in lines if ln.vertical) * 2 > max(len(lines), 1)
@@ -361,7 +391,7 @@ def assemble(
     body = body_size(lines)
     blocks: list[Block] = []
     for i, region in enumerate(regions):
-        blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height)))
+        blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category == "Picture" or b.text]
     if first_page:

@@ -28,7 +28,7 @@ from dotsocr.model import Element, Page
 from dotsocr.sources.base import PageImage
 
 #: Bumped whenever this engine's output for the same input changes.
-ENGINE_VERSION = "cpu-1"
+ENGINE_VERSION = "cpu-2"
 
 
 class CpuEngineOptions(BaseModel):
@@ -149,7 +149,7 @@ class CpuEngine:
             timings["layout"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        blocks = assemble(lines, regions, width, height, first_page=page.number == 1)
+        blocks = assemble(lines, regions, width, height, first_page=page.number == 1, image=bgr)
         elements = [
             Element(
                 bbox=to_int_box(b.box, width, height),
