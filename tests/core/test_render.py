@@ -88,3 +88,24 @@ def test_overlay_of_an_absurdly_tall_page_still_encodes():
     import io
 
     assert max(Image.open(io.BytesIO(data)).size) <= JPEG_MAX_SIDE
+
+
+def test_section_levels_follow_numbering_or_the_models_marks():
+    from dotsocr.render.markdown import section_level
+
+    assert section_level("Introduction") == 2
+    assert section_level("2 Methods") == 2
+    assert section_level("2.1 Data") == 3
+    assert section_level("2.1.3. Cleaning") == 4
+    assert section_level("A.1 Proofs") == 3
+    assert section_level("### Model marked") == 3
+    assert section_level("# Model said one") == 2  # the title alone is level 1
+    assert section_level("2019 was a good year") == 2  # not a section number
+    assert section_level("1.2.3.4.5.6 Deep") == 6
+
+
+def test_numbered_section_markdown():
+    element = Element(bbox=[0, 0, 1, 1], category="Section-header", text="3.2 Results")
+    from dotsocr.render.markdown import element_markdown
+
+    assert element_markdown(element) == "### 3.2 Results"

@@ -27,14 +27,15 @@ def test_script_in_a_table_is_shown_not_run():
 
 def test_tags_in_text_are_escaped_but_comparisons_are_kept():
     assert escape_tags('Click <a href="javascript:x">here</a>') == (
-        "Click &lt;a href=&quot;javascript:x&quot;&gt;here&lt;/a&gt;"
+        'Click &lt;a href="javascript:x">here&lt;/a>'
     )
+    assert escape_tags("<SCRIPT<?>>") == "&lt;SCRIPT&lt;?>>"
     assert escape_tags("if a < b and c > d") == "if a < b and c > d"
 
 
 def test_markdown_of_a_hostile_element():
     element = Element(bbox=[0, 0, 1, 1], category="Text", text="<iframe src=evil>")
-    assert element_markdown(element) == "&lt;iframe src=evil&gt;"
+    assert element_markdown(element) == "&lt;iframe src=evil>"
 
 
 PIECES = ["<script>", "<script src=x>", "<", ">", "script", "</td>", "<td>", "a", " ", '"', "/"]

@@ -12,6 +12,7 @@ from dotsocr.render.sanitize import escape_tags, safe_table_html
 if TYPE_CHECKING:
     from dotsocr.model import Document, Page
 
+_SECTION_NUMBER = re.compile(r"^\s*((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*)\.?\s+\S")
 _LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[①-⑳])\s+")
 
 
@@ -26,13 +27,26 @@ def element_markdown(element: Element) -> str:
     if element.category == "Title":
         return "# " + _heading_text(text)
     if element.category == "Section-header":
-        return "## " + _heading_text(text)
+        return "#" * section_level(text) + " " + _heading_text(text)
     if element.category == "Formula":
         body = text.strip("$").strip()
         return f"$$\n{body}\n$$"
     if element.category == "List-item" and not _LIST_MARK.match(text):
         return "- " + text
     return text
+
+
+def section_level(text: str) -> int:
+    """Markdown level of a section heading: what the model marked ("### Foo"), else
+    its numbering depth ("2" -> ##, "2.1" -> ###, "A.1.2" -> ####), else ##; the
+    document title alone is #."""
+    marks = len(text) - len(text.lstrip("#"))
+    if marks:
+        return min(6, max(2, marks))
+    numbered = _SECTION_NUMBER.match(text)
+    if numbered:
+        return min(6, numbered.group(1).count(".") + 2)
+    return 2
 
 
 def _heading_text(text: str) -> str:

@@ -2,7 +2,7 @@
 
 Table text is HTML by design (the model's format): only table markup survives,
 with rowspan/colspan as its only attributes; anything else is shown as text.
-Elsewhere a complete HTML tag in the text (``<script ...>``) is escaped, so text
+Elsewhere any "<" that could open a tag (``<script ...>``) is escaped, so text
 read from a page can never become live markup in someone's Markdown viewer.
 """
 
@@ -36,7 +36,8 @@ TABLE_TAGS = frozenset(
 )
 VOID_TAGS = frozenset({"br", "col"})
 TABLE_ATTRIBUTES = frozenset({"rowspan", "colspan"})
-_TAG = re.compile(r"<(/?[A-Za-z!?][^<>]*)>")
+#: A "<" that could open a tag, comment or declaration in an HTML parser.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 class _TableSanitizer(HTMLParser):
@@ -95,5 +96,6 @@ def safe_table_html(text: str) -> str:
 
 
 def escape_tags(text: str) -> str:
-    """Text with every complete HTML tag shown literally rather than interpreted."""
-    return _TAG.sub(lambda m: html.escape(m.group(0)), text)
+    """Text in which no HTML tag can start: every "<" that could open one becomes
+    "&lt;" (a comparison such as "a < b" is left as it is)."""
+    return _TAG_OPEN.sub("&lt;", text)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from dotsocr.engines.cpu.boxes import Box, h_overlap, union, v_overlap
+from dotsocr.engines.cpu.hygiene import clean_text
 from dotsocr.engines.cpu.scripts import is_cjk, is_rtl, strip_cjk_spaces
 from dotsocr.sources.base import TextChar
 
@@ -313,7 +314,7 @@ def lines_from_chars(chars: Sequence[TextChar]) -> list[Line]:
     for run in runs:
         run.chars = _fix_lam_alef(run.chars)
         size = run.size()
-        text = _run_text(run, size)
+        text = clean_text(_run_text(run, size))
         if not text.strip():
             continue
         assert run.box is not None

@@ -1,0 +1,55 @@
+"""Text-layer repairs: ligature glyphs and accents that producers store apart.
+
+TeX and many typesetters write "ﬁ" as one ligature code point and an accented
+letter as a spacing accent plus the letter ("J´an" for "Ján"); readers and search
+want the plain letters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+_LIGATURE = re.compile("[" + "".join(LIGATURES) + "]")
+
+#: Spacing accents and the combining marks they stand for.
+SPACING_ACCENTS = {
+    "\u00b4": "\u0301",  # ´ acute
+    "\u02cb": "\u0300",  # ˋ grave (ASCII ` and ^ are left alone: code and maths use them)
+    "\u00a8": "\u0308",  # ¨ diaeresis
+    "\u02c6": "\u0302",  # ˆ circumflex
+    "\u02dc": "\u0303",  # ˜ tilde
+    "\u00b8": "\u0327",  # ¸ cedilla
+    "\u02c7": "\u030c",  # ˇ caron
+    "\u02d8": "\u0306",  # ˘ breve
+    "\u02d9": "\u0307",  # ˙ dot above
+    "\u02da": "\u030a",  # ˚ ring
+    "\u02dd": "\u030b",  # ˝ double acute
+}
+_SPLIT_ACCENT = re.compile(
+    "([" + re.escape("".join(SPACING_ACCENTS)) + r"])\s?([A-Za-z\u0131])"
+)
+
+
+def clean_text(text: str) -> str:
+    """Ligatures spelled out; a spacing accent before a letter joined to it when
+    the pair has a precomposed form (so "don´t" stays as it is)."""
+    text = _LIGATURE.sub(lambda m: LIGATURES[m.group(0)], text)
+    return _SPLIT_ACCENT.sub(_join_accent, text)
+
+
+def _join_accent(match: re.Match[str]) -> str:
+    accent, letter = match.group(1), match.group(2)
+    if letter == "\u0131":  # TeX puts accents on a dotless i
+        letter = "i"
+    joined = unicodedata.normalize("NFC", letter + SPACING_ACCENTS[accent])
+    return joined if len(joined) == 1 else match.group(0)
