@@ -155,3 +155,17 @@ def test_running_headers_and_page_numbers_are_relabelled() -> None:
         cats = [e.category for e in page.elements]
         assert cats[:3] == ["Page-header", "Text", "Page-footer"]
     assert pages[2].elements[3].category == "Section-header"
+
+
+def test_bold_header_band_text_is_a_heading_but_a_plain_running_head_is_not() -> None:
+    from dotsocr.engines.cpu.assemble import Block, _headings_in_the_header_band
+
+    bold = make_line("The Evolution of Things", (100, 40, 600, 70))
+    bold.bold = True
+    plain = make_line("Journal of Examples, vol. 3", (100, 40, 600, 70))
+    blocks = [
+        Block("Page-header", bold.box, [bold], bold.text),
+        Block("Page-header", plain.box, [plain], plain.text),
+    ]
+    _headings_in_the_header_band(blocks, body=30.0)
+    assert [b.category for b in blocks] == ["Section-header", "Page-header"]

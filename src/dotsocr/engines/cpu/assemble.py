@@ -319,6 +319,19 @@ def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
 # --- page-level relabelling --------------------------------------------------
 
 
+def _headings_in_the_header_band(blocks: list[Block], body: float) -> None:
+    """A bold or large "header" the layout model found is usually the page's first
+    heading, not a running head (those are small and plain); the document pass
+    still marks it Page-header when it recurs across pages."""
+    for b in blocks:
+        if b.category != "Page-header" or not b.lines or not b.text or len(b.lines) > 3:
+            continue
+        if is_page_number(b.text):
+            continue
+        if all(ln.bold for ln in b.lines) or (body > 0 and b.size >= 1.15 * body):
+            b.category = "Section-header"
+
+
 def _mark_title(blocks: list[Block], body: float, height: int) -> None:
     """The biggest heading in the upper half of a first page becomes the Title."""
     heads = [
@@ -394,6 +407,7 @@ def assemble(
         blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category == "Picture" or b.text]
+    _headings_in_the_header_band(blocks, body)
     if first_page:
         _mark_title(blocks, body, height)
     _mark_margins(blocks, body, height)
