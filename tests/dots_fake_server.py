@@ -151,7 +151,14 @@ def chat_payload(
 
 
 class _BadRequest(Exception):
-    def __init__(self, status: int, message: str, kind: str = "BadRequestError") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str = "BadRequestError",
+        param: str | None = None,
+    ) -> None:
+        self.param = param
         super().__init__(message)
         self.status = status
         self.message = message
@@ -181,9 +188,11 @@ class FakeServer:
         *,
         models: Sequence[str] = (DEFAULT_MODEL,),
         api_key: str | None = None,
+        max_model_len: int = 16384,
     ) -> None:
         self.responder = responder
         self.models = list(models)
+        self.max_model_len = max_model_len
         self.api_key = api_key
         self.requests: list[RequestInfo] = []
         self.disconnects = 0  # streams cut short because the client went away
@@ -276,7 +285,13 @@ class FakeServer:
             raise _BadRequest(400, "request body must be a JSON object")
         info.model = body.get("model")
         if info.model not in self.models:
-            raise _BadRequest(404, f"The model `{info.model}` does not exist.", "NotFoundError")
+            raise _BadRequest(
+                404,
+                f"The model `{info.model}` does not exist. "
+                f"Valid aliases: {', '.join(self.models)}.",
+                "NotFoundError",
+                "model",
+            )
         messages = body.get("messages")
         if not isinstance(messages, list) or len(messages) != 1:
             raise _BadRequest(400, "expected exactly one message")
@@ -323,6 +338,15 @@ class FakeServer:
             isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
         ):
             raise _BadRequest(400, "max_completion_tokens must be an integer")
+        if max_tokens is not None and max_tokens > self.max_model_len:
+            name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
+            raise _BadRequest(
+                400,
+                f"{name}={max_tokens} cannot be greater than max_model_len="
+                f"{self.max_model_len}. Please request fewer output tokens. "
+                f"(parameter={name}, value={max_tokens})",
+                param=name,
+            )
         info.max_tokens = max_tokens
         stream = body.get("stream", False)
         if not isinstance(stream, bool):
@@ -374,10 +398,11 @@ class _Handler(BaseHTTPRequestHandler):
         message: str,
         kind: str = "BadRequestError",
         headers: dict[str, str] | None = None,
+        param: str | None = None,
     ) -> None:
-        self._send_json(
-            status, {"error": {"message": message, "type": kind, "code": status}}, headers
-        )
+        # vLLM 0.32's error body (seen against the real server): message, type, param, code.
+        error = {"message": message, "type": kind, "param": param, "code": status}
+        self._send_json(status, {"error": error}, headers)
 
     def _authorised(self, info: RequestInfo) -> bool:
         key = self.fake.api_key
@@ -405,7 +430,12 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "object": "list",
                     "data": [
-                        {"id": name, "object": "model", "owned_by": "vllm", "max_model_len": 16384}
+                        {
+                            "id": name,
+                            "object": "model",
+                            "owned_by": "vllm",
+                            "max_model_len": self.fake.max_model_len,
+                        }
                         for name in self.fake.models
                     ],
                 },
@@ -435,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         except _BadRequest as bad:
             info.status = bad.status
-            self._send_error(bad.status, bad.message, bad.kind)
+            self._send_error(bad.status, bad.message, bad.kind, param=bad.param)
             return
         assert info.image_key is not None
         info.attempt = self.fake._next_attempt(info.image_key)
@@ -544,7 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
             "model": info.model,
             "choices": []
             if usage is not None
-            else [{"index": 0, "delta": delta, "finish_reason": finish}],
+            else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
         }
         if usage is not None:
             event["usage"] = usage
@@ -579,7 +609,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if not self.fake._stopping.is_set():
                     self.fake._count_disconnect()
                 raise
-        self._write_chunk(self._event(info, {}, reply.finish_reason))
+        # vLLM ends with an empty content delta carrying finish_reason, then usage.
+        self._write_chunk(self._event(info, {"content": ""}, reply.finish_reason))
         if usage is not None and reply.usage:
             self._write_chunk(self._event(info, {}, usage=usage))
         self._write_chunk(b"data: [DONE]\n\n")

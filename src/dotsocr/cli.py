@@ -4,13 +4,14 @@ pages failed, 2 usage error)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +20,10 @@ from dotsocr import __version__
 from dotsocr.errors import DotsOCRError, PageRangeError
 from dotsocr.ops.commands import register as register_ops_commands
 from dotsocr.options import ParseOptions
+
+if TYPE_CHECKING:
+    from dotsocr.engines.base import Engine
+    from dotsocr.pipeline import Reporter, RunSummary
 
 app = typer.Typer(
     name="dotsocr",
@@ -43,6 +48,11 @@ class PromptName(str, Enum):
     layout_only = "layout_only"
     ocr = "ocr"
     grounding_ocr = "grounding_ocr"
+
+
+class RunnerName(str, Enum):
+    local = "local"
+    ray = "ray"
 
 
 class OcrPolicy(str, Enum):
@@ -130,6 +140,15 @@ def parse(
     fallback: Annotated[
         bool, typer.Option(help="dots: read pages the model fails with the CPU engine.")
     ] = True,
+    extra_body: Annotated[
+        str | None,
+        typer.Option(
+            metavar="JSON",
+            help="dots: JSON object merged into every request body, e.g. "
+            "'{\"repetition_penalty\": 1.05}'.",
+            show_default=False,
+        ),
+    ] = None,
     passwords: Annotated[
         Path | None,
         typer.Option(
@@ -155,6 +174,14 @@ def parse(
         bool, typer.Option(help="Follow symlinks in input folders that lead outside them.")
     ] = False,
     force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
+    runner: Annotated[
+        RunnerName,
+        typer.Option(help="local: this process; ray: spread pages over a Ray cluster (dots)."),
+    ] = RunnerName.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="--runner ray: auto, local or ray://head:10001; default $RAY_ADDRESS."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
 ) -> None:
     """Parse PDFs and images into layout JSON, Markdown and box overlays.
@@ -178,6 +205,7 @@ def parse(
         except PageRangeError as exc:
             err.print(f"[red]error[/red]: --pages: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
+    extra = _extra_body(extra_body, err)
     book = PasswordBook()
     if passwords is not None:
         try:
@@ -203,6 +231,7 @@ def parse(
         fallback=fallback,
         retries=retries,
         retry_backoff=retry_backoff,
+        extra_body=extra,
         passwords=book.anywhere,
         file_passwords=book.by_name,
         max_file_mb=max_file_size,
@@ -233,12 +262,59 @@ def parse(
             err.print(f"engine: {choice.reason}" + (f", model {served}" if served else ""))
         show_progress = not quiet and err.is_terminal
         with ConsoleReporter(err, show_progress=show_progress) as reporter:
-            pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
-            summary = pipeline.run(found.files)
+            if runner is RunnerName.ray:
+                summary = _run_on_ray(
+                    choice.engine, options, found.files, output, reporter, ray_address, err
+                )
+            else:
+                pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
+                summary = pipeline.run(found.files)
     if not quiet:
         print_summary(out, summary, output)
     failed = bool(found.missing) or not summary.ok
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _extra_body(text: str | None, err: Console) -> dict[str, Any]:
+    """--extra-body: a JSON object, or one error line and a usage exit."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]error[/red]: --extra-body: not valid JSON ({exc})", markup=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if not isinstance(value, dict):
+        err.print(
+            f"[red]error[/red]: --extra-body: must be a JSON object, got {type(value).__name__}"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    return value
+
+
+def _run_on_ray(
+    engine: Engine,
+    options: ParseOptions,
+    files: list[Path],
+    output: Path,
+    reporter: Reporter,
+    address: str | None,
+    err: Console,
+) -> RunSummary:
+    """The Ray runner (dotsocr[ray]); its refusals are usage errors."""
+    from dotsocr.runners import RayRunner, RayRunnerOptions
+
+    try:
+        runner = RayRunner(
+            engine, options, output_dir=output, reporter=reporter,
+            ray_options=RayRunnerOptions(address=address),
+        )  # fmt: skip
+        return runner.run(files)
+    except DotsOCRError as exc:
+        from rich.markup import escape
+
+        err.print(f"[red]error[/red]: {escape(str(exc))}")  # keeps "dotsocr[ray]" intact
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()

@@ -40,6 +40,9 @@ class ParseOptions(BaseModel):
     fallback: bool = True
     retries: int = Field(default=4, ge=0)
     retry_backoff: float = Field(default=0.5, gt=0)
+    extra_body: dict[str, Any] = Field(
+        default_factory=dict, description="dots: keys merged into every request body"
+    )
     # Limits and error policy (issue: robustness). Each has a clear error when hit.
     max_file_mb: float = Field(default=1024.0, gt=0, description="largest input file, MB")
     max_pages: int = Field(default=10_000, ge=1, description="most pages parsed per document")

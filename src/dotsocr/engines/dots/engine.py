@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dotsocr.blank import is_blank
 from dotsocr.engines.base import failed_page
@@ -33,6 +33,9 @@ from dotsocr.protocol import DEFAULT_MAX_TOKENS, DEFAULT_TOP_P
 from dotsocr.sources.base import PageImage
 
 ENGINE_VERSION = "dots-1"
+
+#: Request keys the engine and client own; --extra-body may set any other key.
+RESERVED_BODY_KEYS = frozenset({"messages", "stream", "stream_options"})
 
 DotsPrompt = Literal["layout_all", "layout_only", "ocr", "grounding_ocr"]
 
@@ -64,6 +67,21 @@ class DotsEngineOptions(BaseModel):
     )
     fallback: bool = Field(default=True, description="CPU engine for pages the model fails")
     page_timeout: float = Field(default=900.0, gt=0, description="seconds per page, all tries")
+    extra_body: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keys merged into every request body (vLLM sampling, structured_outputs)",
+    )
+
+    @field_validator("extra_body")
+    @classmethod
+    def _extra_body_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(value) & RESERVED_BODY_KEYS)
+        if taken:
+            raise ValueError(
+                f"--extra-body cannot set {', '.join(taken)}: the engine sets "
+                f"{', '.join(sorted(RESERVED_BODY_KEYS))} itself"
+            )
+        return value
 
 
 @dataclass
@@ -107,7 +125,7 @@ class DotsEngine:
             "top_p": o.top_p,
             "max_tokens": o.max_tokens,
             "fallback": o.fallback,
-        }
+        } | ({"extra_body": o.extra_body} if o.extra_body else {})
 
     def prepare(self) -> str:
         """Start the client and check the server: returns the model name served.
@@ -127,7 +145,15 @@ class DotsEngine:
             self._client = self._loop.run(_make_client(client_options))
         if self._model is None:
             assert self._loop is not None and self._client is not None
-            self._model = self._loop.run(self._client.model_name())
+            model = self._loop.run(self._client.model_name())
+            limit = self._client.max_model_len.get(model)
+            if limit is not None and self.options.max_tokens > limit:
+                raise ServerError(
+                    f"--max-tokens {self.options.max_tokens} is more than the server's "
+                    f"max_model_len {limit} for model {model}: lower --max-tokens (or serve "
+                    "with a larger --max-model-len)"
+                )
+            self._model = model
         return self._model
 
     def close(self) -> None:
@@ -158,16 +184,14 @@ class DotsEngine:
         in_flight: dict[Future[_Outcome], tuple[PageImage, float]] = {}
         try:
             for page in pages:
-                if page.error is not None or page.image is None:
-                    yield self._failed(page, page.error or "page has no image")
-                    continue
-                if is_blank(page.image):
-                    yield self._page(page, _Outcome(warnings=["blank page: not sent"]), 0.0)
+                ready = self.answer_without_request(page)
+                if ready is not None:
+                    yield ready
                     continue
                 started = time.perf_counter()
                 url = image_data_url(page.image)
                 encode_seconds = time.perf_counter() - started
-                future = self._loop.submit(self._infer_within_deadline(url, page.size))
+                future = self.submit(url, page.size)
                 in_flight[future] = (page, encode_seconds)
                 while len(in_flight) >= self.options.concurrency:
                     yield from self._collect(in_flight, block=True)
@@ -184,11 +208,36 @@ class DotsEngine:
         done, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in done:
             page, encode_seconds = in_flight.pop(future)
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a bug in one page's request path
-                outcome = _Outcome(status="failed", error=f"{type(exc).__name__}: {exc}")
-            yield self._page(page, outcome, encode_seconds)
+            yield self._page(page, self.outcome_of(future), encode_seconds)
+
+    # -- one page at a time, for runners that schedule pages themselves (Ray) -------
+
+    def answer_without_request(self, page: PageImage) -> Page | None:
+        """The result of a page that needs no request (render error, blank page),
+        or None when the page must go to the model."""
+        if page.error is not None or page.image is None:
+            return self._failed(page, page.error or "page has no image")
+        if is_blank(page.image):
+            return self._page(page, _Outcome(warnings=["blank page: not sent"]), 0.0)
+        return None
+
+    def submit(self, image_url: str, size: tuple[int, int]) -> Future[_Outcome]:
+        """Start all of one page's attempts on the engine's loop (call prepare() first)."""
+        assert self._loop is not None, "prepare() the engine first"
+        return self._loop.submit(self._infer_within_deadline(image_url, size))
+
+    @staticmethod
+    def outcome_of(future: Future[_Outcome]) -> _Outcome:
+        """A finished request's outcome; a bug in one page's request path fails that page."""
+        try:
+            return future.result()
+        except Exception as exc:
+            return _Outcome(status="failed", error=f"{type(exc).__name__}: {exc}")
+
+    def finish(self, page: PageImage, outcome: _Outcome, encode_seconds: float) -> Page:
+        """The Page for an outcome; a failed outcome goes to the CPU fallback when on
+        (``page`` should then carry its text layer)."""
+        return self._page(page, outcome, encode_seconds)
 
     def _page(self, page: PageImage, outcome: _Outcome, encode_seconds: float) -> Page:
         width, height = page.size
@@ -266,6 +315,7 @@ class DotsEngine:
                 max_tokens=o.max_tokens,
                 bbox_model_space=box,
             )
+            body.update(o.extra_body)
             try:
                 completion = await self._client.complete(body)
             except ServerError as exc:
