@@ -131,7 +131,7 @@ class Pipeline:
     def parse_document(self, path: Path) -> Document:
         doc = Document(source=str(path), settings=dict(self.settings))
         try:
-            source = self._open(path)
+            source = self.open_document(path)
         except InputError as exc:
             doc.error = exc.reason
             self.reporter.document_finished(doc)
@@ -139,7 +139,7 @@ class Pipeline:
         with source:
             doc.kind = source.kind
             doc.page_count = source.page_count
-            store = self._store_for(source)
+            store = self.store_for(source)
             done = store.load(force=self.options.force) if store else {}
             done = {n: p for n, p in done.items() if n in set(source.selected)}
             source.selected = [n for n in source.selected if n not in done]
@@ -147,7 +147,7 @@ class Pipeline:
             self.reporter.document_started(path, len(source.selected), len(done))
             written = self._process_pages(source, store, context=list(done.values()))
         doc.pages = sorted([*done.values(), *written], key=lambda p: p.number)
-        doc.error = self._error_rate_verdict(doc)
+        doc.error = self.error_rate_verdict(doc)
         if store is not None and store.paged:
             if doc.error is None:
                 store.write_document_markdown(document_markdown(doc))
@@ -156,7 +156,7 @@ class Pipeline:
         self.reporter.document_finished(doc)
         return doc
 
-    def _open(self, path: Path) -> SourceDocument:
+    def open_document(self, path: Path) -> SourceDocument:
         """Open ``path`` within the limits, trying each candidate password."""
         options = self.options
         try:
@@ -196,7 +196,7 @@ class Pipeline:
             )
         return source
 
-    def _error_rate_verdict(self, doc: Document) -> str | None:
+    def error_rate_verdict(self, doc: Document) -> str | None:
         """The document's error when too many of its pages failed (--max-error-rate)."""
         if doc.error is not None or not doc.pages:
             return doc.error
@@ -209,7 +209,7 @@ class Pipeline:
             )
         return None
 
-    def _store_for(self, source: SourceDocument) -> DocumentStore | None:
+    def store_for(self, source: SourceDocument) -> DocumentStore | None:
         if self.output_dir is None:
             return None
         paged = source.kind == "pdf" or source.page_count > 1
@@ -273,7 +273,7 @@ class Pipeline:
             picture = pictures.pop(page.number, None)
             self._apply_prompt(page)
             if store is not None:
-                self._write(store, page, picture)
+                self.write_outputs(store, page, picture)
             if page.tokens is not None:
                 prompt, completion = self._tokens
                 self._tokens = (prompt + page.tokens.prompt, completion + page.tokens.completion)
@@ -309,7 +309,7 @@ class Pipeline:
             flush(page)
         return written
 
-    def _write(self, store: DocumentStore, page: Page, picture: Image.Image | None) -> None:
+    def write_outputs(self, store: DocumentStore, page: Page, picture: Image.Image | None) -> None:
         """Write one page's files; if that fails, the page is recorded as failed."""
         try:
             jpeg = overlay_jpeg(picture, page.elements) if picture is not None else None

@@ -131,13 +131,13 @@ class DocumentStore:
                 continue
             if record.get("settings_hash") != self.settings_hash:
                 continue
-            page = self._page_from_record(record)
+            page = self.page_from_record(record)
             if page is not None:
                 self._records[number] = record
                 done[number] = page
         return done
 
-    def _page_from_record(self, record: dict[str, Any]) -> Page | None:
+    def page_from_record(self, record: dict[str, Any]) -> Page | None:
         paths = self.page_paths(int(record["page"]))
         if record.get("status") == "failed" or not all(p.is_file() for p in paths.all()):
             return None
@@ -154,6 +154,12 @@ class DocumentStore:
 
     # -- writing ------------------------------------------------------------------
 
+    def adopt_records(self, records: dict[int, dict[str, Any]]) -> None:
+        """Add manifest records written elsewhere (a Ray worker's per-page records)
+        and write the manifest once, atomically."""
+        self._records.update(records)
+        self.write_manifest()
+
     def write_page(self, page: Page, overlay_jpeg: bytes | None) -> None:
         """Write the page's files, then record it in the manifest."""
         paths = self.page_paths(page.number)
@@ -164,7 +170,7 @@ class DocumentStore:
             if overlay_jpeg is not None:
                 atomic_write(paths.jpg, overlay_jpeg)
         self._records[page.number] = self._record(page, paths)
-        self._write_manifest()
+        self.write_manifest()
 
     def _record(self, page: Page, paths: PagePaths) -> dict[str, Any]:
         record: dict[str, Any] = {"page": page.number}
@@ -178,7 +184,7 @@ class DocumentStore:
             }
         return record
 
-    def _write_manifest(self) -> None:
+    def write_manifest(self) -> None:
         lines = (
             json.dumps(self._records[n], ensure_ascii=False, sort_keys=True)
             for n in sorted(self._records)

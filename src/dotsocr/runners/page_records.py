@@ -44,7 +44,7 @@ def page_from_record(store: DocumentStore, record: dict[str, Any]) -> Page | Non
     """The Page a record stands for: elements from its JSON file; a failed page has
     none. None when a non-failed page's files are missing or unreadable."""
     if record.get("status") != "failed":
-        return store._page_from_record(record)  # the same reading as resume uses
+        return store.page_from_record(record)  # the same reading as resume uses
     skip = ("number", "elements")
     fields = {k: v for k, v in record.items() if k in Page.model_fields and k not in skip}
     try:
@@ -56,8 +56,7 @@ def page_from_record(store: DocumentStore, record: dict[str, Any]) -> Page | Non
 def adopt_records(store: DocumentStore, records: dict[int, dict[str, Any]]) -> None:
     """Add records to the document's manifest (after those ``store.load`` kept)
     and write it once, atomically."""
-    store._records.update(records)
-    store._write_manifest()
+    store.adopt_records(records)
 
 
 def remove_records(folder: Path) -> None:

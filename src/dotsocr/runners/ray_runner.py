@@ -209,13 +209,13 @@ class RayRunner:
         pipeline = self.pipeline
         doc = Document(source=str(path), settings=dict(pipeline.settings))
         try:
-            source = pipeline._open(path)
+            source = pipeline.open_document(path)
         except InputError as exc:
             doc.error = exc.reason
             return doc
         with source:
             doc.kind, doc.page_count = source.kind, source.page_count
-            store = pipeline._store_for(source)
+            store = pipeline.store_for(source)
             assert store is not None
             selected = list(source.selected)
         digest = document_hash(path)
@@ -296,7 +296,7 @@ class RayRunner:
             self.reporter.page_finished(page)
         doc = item.doc
         doc.pages = sorted([*item.done.values(), *item.finished.values()], key=lambda p: p.number)
-        doc.error = self.pipeline._error_rate_verdict(doc)
+        doc.error = self.pipeline.error_rate_verdict(doc)
         if item.store.paged:
             if doc.error is None:
                 item.store.write_document_markdown(document_markdown(doc))

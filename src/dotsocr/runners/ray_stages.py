@@ -108,7 +108,7 @@ def _render_document(pipeline: Pipeline, path: Path, rows: list[dict[str, Any]])
     if not todo:
         return  # a retried batch whose pages are all written already
     try:
-        source = pipeline._open(path)  # passwords and limits exactly as the local runner
+        source = pipeline.open_document(path)  # passwords and limits exactly as the local runner
     except DotsOCRError as exc:
         for row in todo.values():
             row["error"] = getattr(exc, "reason", None) or str(exc)
@@ -239,7 +239,7 @@ class InferPages:
     def _with_text_layer(self, row: dict[str, Any]) -> PageImage | None:
         """The page rendered again with its text layer, for the CPU fallback."""
         try:
-            source = self.pipeline._open(Path(row["path"]))
+            source = self.pipeline.open_document(Path(row["path"]))
         except DotsOCRError:
             return None
         with source:
@@ -262,7 +262,7 @@ class InferPages:
             settings_hash=self.job.settings_hash,
         )
         store.manifest_path = Path(row["record"])  # see page_records.write_page
-        self.pipeline._write(store, page, picture)
+        self.pipeline.write_outputs(store, page, picture)
 
 
 def _write_failed_record(job: RayJob, row: dict[str, Any], error: str) -> None:
