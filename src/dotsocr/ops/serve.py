@@ -43,6 +43,28 @@ def resolve_vllm(override: str | None) -> list[str] | None:
     return [found] if found else None
 
 
+def _server_flags(
+    weights: Path, served_model_name: str, max_model_len: int, port: int, host: str | None
+) -> list[str]:
+    """The weights and the flags every DotsOCR server needs, on GPU or CPU."""
+    flags = [
+        str(weights),
+        "--trust-remote-code",
+        "--served-model-name",
+        served_model_name,
+        "--max-model-len",
+        str(max_model_len),
+        "--port",
+        str(port),
+        # Always: with auto-detection the server adds its own image placeholder.
+        "--chat-template-content-format",
+        "string",
+    ]
+    if host is not None:
+        flags += ["--host", host]
+    return flags
+
+
 def build_command(
     executable: Sequence[str],
     weights: Path,
@@ -60,22 +82,10 @@ def build_command(
     command = [
         *executable,
         "serve",
-        str(weights),
-        "--trust-remote-code",
-        "--served-model-name",
-        served_model_name,
+        *_server_flags(weights, served_model_name, max_model_len, port, host),
         "--gpu-memory-utilization",
         f"{gpu_memory_utilization:g}",
-        "--max-model-len",
-        str(max_model_len),
-        "--port",
-        str(port),
-        # Always: with auto-detection the server adds its own image placeholder.
-        "--chat-template-content-format",
-        "string",
     ]
-    if host is not None:
-        command += ["--host", host]
     if data_parallel_size is not None:
         command += ["--data-parallel-size", str(data_parallel_size)]
     if tensor_parallel_size is not None:
@@ -162,24 +172,12 @@ def build_cpu_command(
         raise ValueError(f"--dtype must be one of {', '.join(CPU_DTYPES)} on the CPU")
     command = [
         *launcher,
-        str(weights),
-        "--trust-remote-code",
-        "--served-model-name",
-        served_model_name,
+        *_server_flags(weights, served_model_name, max_model_len, port, host),
         "--dtype",
         dtype,
-        "--max-model-len",
-        str(max_model_len),
-        "--port",
-        str(port),
-        # Always: with auto-detection the server adds its own image placeholder.
-        "--chat-template-content-format",
-        "string",
     ]
     if enforce_eager:  # no graph capture and compilation: starts in ~50 s, not ~160 s
         command.append("--enforce-eager")
-    if host is not None:
-        command += ["--host", host]
     return command + list(extra)
 
 
