@@ -129,3 +129,9 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def flag(command: list[str], name: str) -> str:
+    """The value after ``name`` in a command line that has that flag exactly once."""
+    assert command.count(name) == 1, f"{name} appears {command.count(name)} times in {command}"
+    return command[command.index(name) + 1]

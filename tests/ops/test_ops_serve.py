@@ -18,6 +18,7 @@ from dotsocr.ops.serve import build_command, diagnose_log, find_free_port, port_
 from ops_testlib import (
     clean_env,
     fake_vllm_command,
+    flag,
     free_port,
     make_weights,
     pid_alive,
@@ -25,11 +26,6 @@ from ops_testlib import (
     wait_for_text,
 )
 from testsupport import run_dotsocr
-
-
-def flag(command: list[str], name: str) -> str:
-    assert command.count(name) == 1, f"{name} appears {command.count(name)} times in {command}"
-    return command[command.index(name) + 1]
 
 
 def test_dry_run_prints_the_guide_command_flag_by_flag(tmp_path):

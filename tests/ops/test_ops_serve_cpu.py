@@ -20,17 +20,13 @@ from dotsocr.ops.serve import (
 from ops_testlib import (
     clean_env,
     fake_vllm_command,
+    flag,
     free_port,
     make_weights,
     start_dotsocr,
     wait_for_text,
 )
 from testsupport import run_dotsocr
-
-
-def flag(command: list[str], name: str) -> str:
-    assert command.count(name) == 1, f"{name} appears {command.count(name)} times in {command}"
-    return command[command.index(name) + 1]
 
 
 def split_env(line: str) -> tuple[dict[str, str], list[str]]:
