@@ -7,7 +7,8 @@ DoclingDocument with reading order, furniture labels and table cells):
   Markdown without headers/footers (fuzzy, 95 % similarity after normalisation);
 - ``absent``: a page header/footer text (with letters in it) does not appear in that
   page's ``_nohf`` Markdown;
-- ``order``: of two consecutive body items on one page, the first comes first;
+- ``order``: of two consecutive body items on one page, the first comes first in
+  that page's ``_nohf`` Markdown (so a table of contents elsewhere cannot match);
 - ``table``: a cell of a groundtruth table is found in an HTML (or pipe) table of
   the page with the same up/down/left/right neighbours and column heading.
 
@@ -363,7 +364,7 @@ def run_check(check: Check, out: Output) -> bool:
         page = norm_plain(out.pages_nohf.get(check.page, ""))
         return not re.search(r"(?<!\w)" + re.escape(check.text) + r"(?!\w)", page)
     if check.kind == "order":
-        hay = norm_plain(out.doc_nohf)
+        hay = norm_plain(out.pages_nohf.get(check.page, ""))
         a, b = _find(check.before, hay), _find(check.text, hay)
         return 0 <= a < b
     if check.kind == "table":

@@ -7,8 +7,10 @@ from __future__ import annotations
 from cpu_testlib import make_line
 
 from dotsocr.engines.cpu import relabel_running_headers
-from dotsocr.engines.cpu.assemble import assemble, is_list_start, is_page_number
+from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.layout import CATEGORY_OF_LABEL, Region, resolve_overlaps
+from dotsocr.engines.cpu.lists import is_list_start
+from dotsocr.engines.cpu.page_roles import is_page_number
 from dotsocr.engines.cpu.tables import table_html
 from dotsocr.model import Element, Page
 from dotsocr.protocol import CATEGORIES
@@ -158,7 +160,8 @@ def test_running_headers_and_page_numbers_are_relabelled() -> None:
 
 
 def test_bold_header_band_text_is_a_heading_but_a_plain_running_head_is_not() -> None:
-    from dotsocr.engines.cpu.assemble import Block, _headings_in_the_header_band
+    from dotsocr.engines.cpu.block import Block
+    from dotsocr.engines.cpu.page_roles import headings_in_the_header_band
 
     bold = make_line("The Evolution of Things", (100, 40, 600, 70))
     bold.bold = True
@@ -167,5 +170,5 @@ def test_bold_header_band_text_is_a_heading_but_a_plain_running_head_is_not() ->
         Block("Page-header", bold.box, [bold], bold.text),
         Block("Page-header", plain.box, [plain], plain.text),
     ]
-    _headings_in_the_header_band(blocks, body=30.0)
+    headings_in_the_header_band(blocks, body=30.0)
     assert [b.category for b in blocks] == ["Section-header", "Page-header"]

@@ -50,3 +50,30 @@ def test_single_column_is_top_to_bottom() -> None:
 def test_empty_and_single() -> None:
     assert reading_order([]) == []
     assert reading_order([(0, 0, 1, 1)]) == [0]
+
+
+def test_a_column_running_on_alone_stays_in_its_column() -> None:
+    # The right column pauses (a gap) while the left goes on, then both continue:
+    # the left box in the gap is the middle of the left column, not a row.
+    mid_l = (100, 520, 750, 560)
+    low_l, low_r = (100, 580, 750, 900), (850, 600, 1500, 900)
+    boxes = [low_r, mid_l, R1, low_l, L1, FOOT]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [L1, mid_l, low_l, R1, low_r, FOOT]
+
+
+def test_a_lone_box_before_a_full_width_band_is_not_pulled_into_columns() -> None:
+    lone = (100, 520, 750, 560)
+    wide = (100, 600, 1500, 900)
+    boxes = [wide, lone, R1, L1]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [L1, R1, lone, wide]
+
+
+def test_no_bridge_over_a_full_width_band() -> None:
+    lone = (100, 520, 750, 560)
+    wide = (100, 600, 1500, 640)
+    low_l, low_r = (100, 700, 750, 900), (850, 700, 1500, 900)
+    boxes = [low_r, wide, lone, R1, L1, low_l]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [L1, R1, lone, wide, low_l, low_r]

@@ -49,6 +49,16 @@ def test_hyphenated_line_end_joins_without_space() -> None:
     assert join_pieces(["see 2-", "3"]) == "see 2- 3"
 
 
+def test_lowercase_compounds_keep_their_hyphen_but_suffixes_do_not() -> None:
+    assert join_pieces(["a well-", "known result"]) == "a well-known result"
+    assert join_pieces(["a self-", "contained, two-", "dimensional map"]) == (
+        "a self-contained, two-dimensional map"
+    )
+    assert join_pieces(["a high-", "er price"]) == "a higher price"
+    assert join_pieces(["the state-", "ment was"]) == "the statement was"
+    assert join_pieces(["is well-", "ness."]) == "is wellness."
+
+
 def test_column_gutter_splits_a_row() -> None:
     left = line_chars("left column text", 100, 100, newline=False)
     right = line_chars("right column", 700, 100)

@@ -11,73 +11,34 @@ numbers in the margins (Page-header/Page-footer).
 
 from __future__ import annotations
 
-import re
 import statistics
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from dotsocr.engines.cpu.boxes import Box, area, expand, inside_ratio, union, v_overlap
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.layout import Region
+from dotsocr.engines.cpu.lists import is_list_start, segment_lists
+from dotsocr.engines.cpu.page_roles import (
+    CAPTION,
+    footnotes_last,
+    headings_in_the_header_band,
+    is_page_number,
+    mark_captions,
+    mark_edge_furniture,
+    mark_formulas,
+    mark_margins,
+    mark_title,
+)
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 
-_BULLET = re.compile(
-    r"^\s*(?:[\u2022\u25cf\u25cb\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u2219\u00b7"
-    r"\u27a2\u27a4\u25ba\u25b6\u2713\u2714\u2756\u25c6\u25c7\uf0b7\uf0a7\uf0d8*\-\u2013\u2014]"
-    r"(?:\s|$)"
-    r"|\(?\d{1,3}[.)](?:\s|$)"
-    r"|\([a-zA-Z]\)\s"
-    r"|[a-z][.)]\s"
-    r"|\(?[ivx]{1,4}[.)]\s"
-    r"|[\u2460-\u2473\u2776-\u277f])"
-)
-_PAGE_NUMBER = re.compile(
-    r"^(?:page\s*)?[-\u2013(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013)\]]?"
-    r"(?:\s*(?:/|of)\s*\d{1,4})?$",
-    re.IGNORECASE,
-)
-_FOOTNOTE_MARK = re.compile(r"^\s*(?:\d{1,2}|[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079])")
 #: A picture region larger than this share of the page keeps its text as page text.
 BIG_PICTURE = 0.4
-_CAPTION = re.compile(
-    r"^\s*(?:figure|fig\.|table|tab\.|chart|listing|scheme|plate|"
-    r"\u56fe|\u8868|\u56f3|\u5716)\s*[\dA-Z][\d.\-:]*",
-    re.IGNORECASE,
-)
 _SENTENCE_END = tuple(".!?:;\u3002\uff01\uff1f\uff1a")
-
-
-@dataclass
-class Block:
-    """An element under construction: category, box, the lines it holds, its text."""
-
-    category: str
-    box: Box
-    lines: list[Line] = field(default_factory=list)
-    text: str | None = None
-
-    @property
-    def size(self) -> float:
-        """Median font size of the block's lines (0 for a picture)."""
-        return float(statistics.median(ln.size for ln in self.lines)) if self.lines else 0.0
-
-
-def is_list_start(text: str) -> bool:
-    """A bullet or item number followed by some text."""
-    for form in (text[:24], unicodedata.normalize("NFKC", text[:24])):
-        m = _BULLET.match(form)
-        if m:
-            return any(c.isalnum() for c in form[m.end() :])
-    return False
-
-
-def is_page_number(text: str) -> bool:
-    return bool(_PAGE_NUMBER.match(unicodedata.normalize("NFKC", text).strip()))
 
 
 def body_size(lines: Sequence[Line]) -> float:
@@ -171,22 +132,6 @@ def group_paragraphs(lines: Sequence[Line]) -> list[list[Line]]:
     return pars
 
 
-def split_list_items(lines: Sequence[Line], rtl: bool = False) -> list[list[Line]] | None:
-    """Split a block into list items at bullet/number lines, or None if it is no list."""
-    ordered = order_lines(lines, rtl)
-    if not ordered or not is_list_start(ordered[0].text):
-        return None
-    left = min(ln.box[0] for ln in ordered)
-    items: list[list[Line]] = []
-    for line in ordered:
-        starts = is_list_start(line.text) and line.box[0] - left < 2.5 * line.size
-        if starts or not items:
-            items.append([line])
-        else:
-            items[-1].append(line)
-    return items
-
-
 # --- regions and lines -------------------------------------------------------
 
 
@@ -233,15 +178,44 @@ def _large_paragraph(par: Sequence[Line]) -> bool:
     return len(par) >= 3 and (words >= 20 or cjk >= 40)
 
 
+def run_in_heading(ordered: Sequence[Line]) -> int:
+    """How many lines at the start of a text block are a heading set apart by its
+    style (bold over plain text, or a larger font than the even-sized rest): the
+    layout model often boxes a heading together with its paragraph. 0 if none."""
+    if len(ordered) < 2:
+        return 0
+    first = ordered[0]
+    head = [ln for ln in ordered if v_overlap(ln.box, first.box) >= 0.5]
+    rest = ordered[len(head) :]
+    text = " ".join(ln.text for ln in head).strip()
+    if not rest or len(head) != len(ordered) - len(rest) or len(text) > 100:
+        return 0
+    if text.endswith((",", ";")) or sum(c.isalnum() for c in text) < 2:
+        return 0
+    sizes = [ln.size for ln in rest]
+    even = max(sizes) <= 1.02 * min(sizes)
+    larger = even and min(ln.size for ln in head) >= 1.06 * max(sizes)
+    bolder = all(ln.bold for ln in head) and not any(ln.bold for ln in rest)
+    return len(head) if larger or bolder else 0
+
+
 def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]:
-    """One block of ``category``, or list items when the lines are a list."""
+    """One block of ``category``; a Text block is split into a leading heading,
+    prose and list items where its lines show them."""
     if category == "Text":
-        items = split_list_items(lines, rtl)
-        if items is not None:
-            return [
-                Block("List-item", union(ln.box for ln in it), list(it), block_text(it, rtl))
-                for it in items
-            ]
+        ordered = order_lines(lines, rtl)
+        out: list[Block] = []
+        n = run_in_heading(ordered)
+        if n:
+            head = ordered[:n]
+            box = union(ln.box for ln in head)
+            out.append(Block("Section-header", box, head, block_text(head, rtl)))
+            ordered = ordered[n:]
+        out.extend(
+            Block(kind, union(ln.box for ln in seg), seg, join_pieces([ln.text for ln in seg]))
+            for kind, seg in segment_lists(ordered)
+        )
+        return out
     return [Block(category, union(ln.box for ln in lines), list(lines), block_text(lines, rtl))]
 
 
@@ -249,7 +223,7 @@ def _split_table_caption(lines: list[Line], rtl: bool) -> tuple[list[Line], list
     """A "Table 2-2 ..." title written as the first row inside a table region:
     (caption lines, table lines)."""
     ordered = order_lines(lines, rtl)
-    if len(ordered) < 3 or not _CAPTION.match(ordered[0].text):
+    if len(ordered) < 3 or not CAPTION.match(ordered[0].text):
         return [], lines
     first = ordered[0]
     row = [ln for ln in ordered if v_overlap(ln.box, first.box) >= 0.5]
@@ -279,7 +253,8 @@ def _region_blocks(
                     loose.extend(par)
         return [Block("Picture", region.box)]
     if not lines:
-        return []
+        # A formula drawn as paths has no text: keep its box so it is not lost.
+        return [Block("Formula", region.box)] if cat == "Formula" else []
     if cat == "Table":
         caption, lines = _split_table_caption(lines, rtl)
         out = []
@@ -294,6 +269,25 @@ def _region_blocks(
     if cat == "Section-header" and (len(lines) > 3 or sum(len(ln.text) for ln in lines) > 200):
         cat = "Text"
     return _text_blocks(lines, cat, rtl)
+
+
+def _page_numbers_out_of_tables(
+    regions: Sequence[Region], owned: dict[int, list[Line]], loose: list[Line], height: int
+) -> None:
+    """A table region drawn over the whole page (a form) also takes in the page
+    number in the margin; that line is furniture, not a cell."""
+    for i, region in enumerate(regions):
+        if region.category != "Table":
+            continue
+        numbers = [
+            ln
+            for ln in owned[i]
+            if is_page_number(ln.text)
+            and not 0.08 * height < (ln.box[1] + ln.box[3]) / 2 < 0.92 * height
+        ]
+        if numbers and len(numbers) < len(owned[i]):
+            owned[i] = [ln for ln in owned[i] if ln not in numbers]
+            loose.extend(numbers)
 
 
 def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
@@ -319,73 +313,6 @@ def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
 # --- page-level relabelling --------------------------------------------------
 
 
-def _headings_in_the_header_band(blocks: list[Block], body: float) -> None:
-    """A bold or large "header" the layout model found is usually the page's first
-    heading, not a running head (those are small and plain); the document pass
-    still marks it Page-header when it recurs across pages."""
-    for b in blocks:
-        if b.category != "Page-header" or not b.lines or not b.text or len(b.lines) > 3:
-            continue
-        if is_page_number(b.text):
-            continue
-        if all(ln.bold for ln in b.lines) or (body > 0 and b.size >= 1.15 * body):
-            b.category = "Section-header"
-
-
-def _mark_title(blocks: list[Block], body: float, height: int) -> None:
-    """The biggest heading in the upper half of a first page becomes the Title."""
-    heads = [
-        b
-        for b in blocks
-        if b.category in ("Section-header", "Text")
-        and b.lines
-        and b.box[1] < 0.5 * height
-        and len(b.lines) <= 3
-        and b.text
-        and len(b.text) <= 200
-    ]
-    if not heads:
-        return
-    top = max(heads, key=lambda b: b.size)
-    others = [b.size for b in heads if b is not top and b.category == "Section-header"]
-    if top.size >= 1.3 * body and (not others or top.size >= 1.1 * max(others)):
-        top.category = "Title"
-
-
-def _mark_margins(blocks: list[Block], body: float, height: int) -> None:
-    """Page numbers in the top/bottom margins; small marked notes at the bottom."""
-    for b in blocks:
-        if b.category not in ("Text", "Section-header", "List-item") or not b.text:
-            continue
-        cy = (b.box[1] + b.box[3]) / 2
-        if is_page_number(b.text) and (cy < 0.1 * height or cy > 0.9 * height):
-            b.category = "Page-header" if cy < 0.5 * height else "Page-footer"
-        elif (
-            b.category in ("Text", "List-item")
-            and b.box[1] > 0.7 * height
-            and body > 0
-            and b.size <= 0.85 * body
-            and _FOOTNOTE_MARK.match(b.text)
-        ):
-            b.category = "Footnote"
-
-
-def _mark_captions(blocks: list[Block], height: int) -> None:
-    """Short "Figure 3-1 ..." / "Table 2 ..." text right above or below a picture or
-    table is its caption (the layout model misses some)."""
-    anchors = [b.box for b in blocks if b.category in ("Picture", "Table")]
-    for b in blocks:
-        if b.category != "Text" or not b.text or len(b.lines) > 6 or not _CAPTION.match(b.text):
-            continue
-        near = 0.03 * height
-        for a in anchors:
-            overlap = min(a[2], b.box[2]) - max(a[0], b.box[0])
-            gap = max(b.box[1] - a[3], a[1] - b.box[3])
-            if overlap > 0 and gap <= near:
-                b.category = "Caption"
-                break
-
-
 def assemble(
     lines: Sequence[Line],
     regions: Sequence[Region],
@@ -402,15 +329,18 @@ def assemble(
     regions = _drop_regions_in_pictures(regions)
     owned, loose = assign_lines(lines, regions, pad=0.004 * max(width, height))
     body = body_size(lines)
+    _page_numbers_out_of_tables(regions, owned, loose, height)
     blocks: list[Block] = []
     for i, region in enumerate(regions):
         blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
     blocks.extend(_loose_blocks(loose, body, rtl))
-    blocks = [b for b in blocks if b.category == "Picture" or b.text]
-    _headings_in_the_header_band(blocks, body)
+    blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]
+    headings_in_the_header_band(blocks, body)
     if first_page:
-        _mark_title(blocks, body, height)
-    _mark_margins(blocks, body, height)
-    _mark_captions(blocks, height)
+        mark_title(blocks, body, height)
+    mark_margins(blocks, body, height)
+    mark_edge_furniture(blocks, height, body)
+    mark_captions(blocks, height)
+    mark_formulas(blocks)
     order = reading_order([b.box for b in blocks], rtl=rtl or vertical)
-    return [blocks[i] for i in order]
+    return footnotes_last([blocks[i] for i in order])

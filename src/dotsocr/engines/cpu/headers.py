@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from dotsocr.engines.cpu.assemble import is_page_number
+from dotsocr.engines.cpu.page_roles import is_page_number
 from dotsocr.model import Page
 
 #: Share of the page height at the top and bottom where running text lives.

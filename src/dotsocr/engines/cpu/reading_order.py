@@ -59,21 +59,53 @@ def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
     return out
 
 
+def _crosses(boxes: Sequence[Box], band: list[int], gutters: list[Interval]) -> bool:
+    """Whether a box of ``band`` lies over one of the ``gutters``."""
+    return any(boxes[i][0] < hi and boxes[i][2] > lo for i in band for lo, hi in gutters)
+
+
 def _merge_column_bands(boxes: Sequence[Box], bands: list[list[int]]) -> list[list[int]]:
-    """Rejoin neighbouring bands whose columns share a gutter."""
+    """Rejoin neighbouring bands whose columns share a gutter. A band standing in
+    one column only (where the other column has a gap) joins them too when the
+    band after it shares the gutter: it is the middle of a column, not a row."""
+    gutters = [_gutters(boxes, band) for band in bands]
     merged: list[list[int]] = []
     common: list[Interval] = []
-    for band in bands:
-        gutters = _gutters(boxes, band)
-        if merged and common and gutters:
-            shared = _intersect(common, gutters)
+    for k, band in enumerate(bands):
+        if merged and common and gutters[k]:
+            shared = _intersect(common, gutters[k])
             if shared:
                 merged[-1] = merged[-1] + band
                 common = shared
                 continue
+        if (
+            merged
+            and common
+            and not gutters[k]
+            and not _crosses(boxes, band, common)
+            and _bridged(boxes, bands[k + 1 :], gutters[k + 1 :], common)
+        ):
+            merged[-1] = merged[-1] + band
+            continue
         merged.append(list(band))
-        common = gutters
+        common = gutters[k]
     return merged
+
+
+def _bridged(
+    boxes: Sequence[Box],
+    bands: list[list[int]],
+    gutters: list[list[Interval]],
+    common: list[Interval],
+) -> bool:
+    """Whether the columns go on below: a later band shares the gutter before any
+    band lies over it."""
+    for band, gaps in zip(bands, gutters, strict=True):
+        if gaps:
+            return bool(_intersect(common, gaps))
+        if _crosses(boxes, band, common):
+            return False
+    return False
 
 
 def _fallback(boxes: Sequence[Box], idxs: list[int], rtl: bool) -> list[int]:

@@ -57,8 +57,9 @@ def join_pieces(pieces: list[str]) -> str:
     """Join line texts into one paragraph, spaces only where the script wants them.
 
     A word hyphenated across lines ("Ef-" + "fects") is joined without its hyphen
-    when the next line goes on in lower case; other line-end hyphens are kept and
-    joined without a space ("well-" + "Known").
+    when the next line goes on in lower case, unless it is a compound whose first
+    part is a word that forms them ("well-" + "known"); other line-end hyphens are
+    kept and joined without a space ("Anglo-" + "Saxon").
     """
     out = ""
     for piece in pieces:
@@ -66,12 +67,34 @@ def join_pieces(pieces: list[str]) -> str:
         if not piece:
             continue
         if out and _ends_with_hyphen(out):
-            if piece[0].islower() and out[-2].islower():
+            if piece[0].islower() and out[-2].islower() and not _compound(out, piece):
                 out = out[:-1]
         elif out and needs_space(out, piece):
             out += " "
         out += piece
     return out
+
+
+#: First parts of English compounds that are written with a hyphen ("well-known",
+#: "self-contained", "two-dimensional"); a line-end hyphen after one is kept.
+_COMPOUND_HEADS = frozenset(
+    "well self high low long short full part half best cross first second third "
+    "two three four five six ten one multi non state real open user world large "
+    "small mid top left right built data fine ever far near".split()
+)
+#: Endings that make one word with what precedes the hyphen ("high-" + "er",
+#: "state-" + "ment"): the hyphen there is a line break.
+_SUFFIXES = (
+    "er", "est", "ly", "ness", "less", "ful", "ing", "ed", "en", "ish", "ship",
+    "ward", "wards", "ment", "ize", "ise", "ity", "s", "y", "ies", "ance", "ence",
+)  # fmt: skip
+
+
+def _compound(text: str, piece: str) -> bool:
+    """Whether the hyphen ending ``text`` joins the two parts of a compound."""
+    head = text[:-1].rsplit(None, 1)[-1].rsplit("-", 1)[-1].lower()
+    tail = piece.split(None, 1)[0].rstrip(".,;:!?)]\u2019'\"").lower()
+    return head in _COMPOUND_HEADS and tail not in _SUFFIXES
 
 
 def _ends_with_hyphen(text: str) -> bool:

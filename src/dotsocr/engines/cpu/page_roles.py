@@ -1,0 +1,213 @@
+"""Page-level roles of blocks: title, headings, captions, formulas, footnotes,
+page numbers and other furniture in the margins.
+
+The layout model's labels and the paragraphs grouped from loose lines are only a
+first guess; these passes look at a block beside the rest of the page (its size
+against the body text, its place in the margins, what lies above and below it)
+and correct the category. Furniture that needs several pages to be seen (running
+heads) is the document pass in :mod:`headers`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-\u2013(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013)\]]?"
+    r"(?:\s*(?:/|of)\s*\d{1,4})?$",
+    re.IGNORECASE,
+)
+#: A footnote starts with its mark: a number of one or two digits (not "07233"), a
+#: dagger, an asterisk or a superscript digit.
+_FOOTNOTE_MARK = re.compile(
+    r"^\s*(?:\d{1,2}(?!\d)|[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079])"
+)
+CAPTION = re.compile(
+    r"^\s*(?:figure|fig\.|table|tab\.|chart|listing|scheme|plate|"
+    r"\u56fe|\u8868|\u56f3|\u5716)\s*[\dA-Z][\d.\-:]*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
+_TEXT_LIKE = ("Text", "Section-header", "List-item")
+#: Share of the page height at the top and bottom that counts as margin for a lone
+#: page number (running text is held to a tighter margin).
+NUMBER_MARGIN = 0.2
+#: Below this share of the page height, the last thing on a page can be a footer.
+BOTTOM_EDGE = 0.92
+
+
+def is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+def is_caption_text(text: str) -> bool:
+    """ "Figure 3-5 Special registers" or "Table 2: ..." — but not the sentence
+    "Figure 3-5 shows the ..." that refers to one."""
+    m = CAPTION.match(text)
+    if not m:
+        return False
+    rest = text[m.end() :].lstrip(" .:\u2013\u2014-")
+    return not (rest[:1].islower() and not text[: m.end()].rstrip().endswith((":", ".")))
+
+
+def _is_sentence(text: str) -> bool:
+    return len(text.split()) >= 5 and text.rstrip().endswith(_SENTENCE_END)
+
+
+def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
+    """A bold or large "header" the layout model found is usually the page's first
+    heading, not a running head (those are small and plain), and a whole sentence
+    there is body text; the document pass still marks either Page-header when it
+    recurs across pages."""
+    for b in blocks:
+        if b.category != "Page-header" or not b.lines or not b.text:
+            continue
+        if is_page_number(b.text):
+            continue
+        if _is_sentence(b.text):
+            b.category = "Text"
+        elif len(b.lines) <= 3 and (
+            all(ln.bold for ln in b.lines) or (body > 0 and b.size >= 1.15 * body)
+        ):
+            b.category = "Section-header"
+
+
+def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
+    """The biggest heading in the upper half of a first page becomes the Title."""
+    heads = [
+        b
+        for b in blocks
+        if b.category in ("Section-header", "Text")
+        and b.lines
+        and b.box[1] < 0.5 * height
+        and len(b.lines) <= 3
+        and b.text
+        and len(b.text) <= 200
+    ]
+    if not heads:
+        return
+    top = max(heads, key=lambda b: b.size)
+    others = [b.size for b in heads if b is not top and b.category == "Section-header"]
+    if top.size >= 1.3 * body and (not others or top.size >= 1.1 * max(others)):
+        top.category = "Title"
+
+
+def mark_margins(blocks: Sequence[Block], body: float, height: int) -> None:
+    """Page numbers in the top/bottom margins; small marked notes at the bottom."""
+    for b in blocks:
+        if b.category not in _TEXT_LIKE or not b.text:
+            continue
+        cy = (b.box[1] + b.box[3]) / 2
+        if is_page_number(b.text) and (cy < 0.1 * height or cy > 0.9 * height):
+            b.category = "Page-header" if cy < 0.5 * height else "Page-footer"
+        elif (
+            b.category in ("Text", "List-item")
+            and b.box[1] > 0.7 * height
+            and body > 0
+            and b.size <= 0.85 * body
+            and _FOOTNOTE_MARK.match(b.text)
+        ):
+            b.category = "Footnote"
+    _footnote_continuations(blocks, body)
+
+
+def _footnote_continuations(blocks: Sequence[Block], body: float) -> None:
+    """Small text right under a footnote in the same column (its second
+    paragraph, a "②" sub-item) belongs to the footnote."""
+    notes = [b for b in blocks if b.category == "Footnote"]
+    while notes:
+        found = []
+        for b in blocks:
+            if b.category not in ("Text", "List-item") or not b.lines or b.size > 0.85 * body:
+                continue
+            for n in notes:
+                gap = b.box[1] - n.box[3]
+                overlap = min(n.box[2], b.box[2]) - max(n.box[0], b.box[0])
+                if -0.2 * b.size <= gap <= 1.0 * b.size and overlap > 0.5 * (b.box[2] - b.box[0]):
+                    b.category = "Footnote"
+                    found.append(b)
+                    break
+        notes = found
+
+
+def mark_edge_furniture(blocks: Sequence[Block], height: int, body: float = 0.0) -> None:
+    """What sits alone at the very top or bottom of the page, beyond all other
+    content: a page number there is furniture even outside the tight margin; a
+    "heading" in the bottom margin with nothing after it (a publication number, an
+    ISSN line) is a footer, since a heading always has something under it; so is
+    small unmarked print there (a publisher's address)."""
+    content = [b for b in blocks if b.category not in ("Page-header", "Page-footer")]
+    for b in content:
+        if b.category not in _TEXT_LIKE or not b.text:
+            continue
+        below = any(o is not b and o.box[1] >= b.box[3] - 1 for o in content)
+        above = any(o is not b and o.box[3] <= b.box[1] + 1 for o in content)
+        if is_page_number(b.text):
+            if not below and b.box[1] > (1 - NUMBER_MARGIN) * height:
+                b.category = "Page-footer"
+            elif not above and b.box[3] < NUMBER_MARGIN * height:
+                b.category = "Page-header"
+        elif not below and b.box[1] > BOTTOM_EDGE * height and len(b.lines) <= 3:
+            small = body > 0 and b.size <= 0.85 * body
+            if b.category == "Section-header" or (b.category == "Text" and small):
+                b.category = "Page-footer"
+
+
+def mark_captions(blocks: Sequence[Block], height: int) -> None:
+    """Short "Figure 3-1 ..." / "Table 2 ..." text right above or below a picture or
+    table is its caption (the layout model misses some); a "caption" that is a
+    sentence about a figure ("Figure 3-5 shows ...") is text."""
+    anchors = [b.box for b in blocks if b.category in ("Picture", "Table")]
+    for b in blocks:
+        if not b.text:
+            continue
+        if b.category == "Caption" and CAPTION.match(b.text) and not is_caption_text(b.text):
+            b.category = "Text"
+            continue
+        if b.category != "Text" or len(b.lines) > 6 or not is_caption_text(b.text):
+            continue
+        near = 0.03 * height
+        for a in anchors:
+            overlap = min(a[2], b.box[2]) - max(a[0], b.box[0])
+            gap = max(b.box[1] - a[3], a[1] - b.box[3])
+            if overlap > 0 and gap <= near:
+                b.category = "Caption"
+                break
+
+
+def mark_formulas(blocks: Sequence[Block]) -> None:
+    """A displayed equation the layout model took for a heading or text becomes a
+    Formula; a "formula" that reads as a caption ("Listing 1: ...") becomes a
+    Caption. Formula text is rewritten LaTeX-ish."""
+    for b in blocks:
+        if not b.text or not b.lines:
+            continue
+        if b.category == "Formula" and is_caption_text(b.text):
+            b.category = "Caption"
+        elif (
+            b.category in ("Section-header", "Text", "Title")
+            and len(b.lines) <= 2
+            and looks_like_formula(b.text)
+        ):
+            b.category = "Formula"
+        if b.category == "Formula":
+            b.text = formula_text(b.lines) or b.text
+
+
+def footnotes_last(blocks: list[Block]) -> list[Block]:
+    """Footnotes after the page's body (before its trailing footers), so a sentence
+    running from one column into the next is not cut by the notes between them."""
+    tail = len(blocks)
+    while tail > 0 and blocks[tail - 1].category == "Page-footer":
+        tail -= 1
+    body = blocks[:tail]
+    notes = [b for b in body if b.category == "Footnote"]
+    if not notes:
+        return blocks
+    rest = [b for b in body if b.category != "Footnote"]
+    return [*rest, *notes, *blocks[tail:]]
