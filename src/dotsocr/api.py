@@ -8,7 +8,7 @@ from typing import Any
 from dotsocr.engines.base import Engine
 from dotsocr.engines.select import select_engine
 from dotsocr.model import Document
-from dotsocr.options import EngineChoice, ParseOptions, PromptChoice
+from dotsocr.options import EngineChoice, MarkdownTables, ParseOptions, PromptChoice
 from dotsocr.pipeline import Pipeline
 
 
@@ -30,6 +30,7 @@ def parse(
     server: str | list[str] | None = None,
     ocr: str = "auto",
     force: bool = False,
+    md_tables: MarkdownTables = "html",
     **dots_options: Any,
 ) -> Document:
     """Parse one PDF or image into a Document.
@@ -38,6 +39,8 @@ def parse(
     are written there and pages already done with the same settings are reused.
     Problems with the input are reported in ``Document.error`` and per-page
     ``Page.status``/``Page.error`` rather than raised, as in a batch run.
+    ``md_tables="pipe"`` writes tables with a plain grid as pipe tables in the
+    Markdown files (``Document.markdown(tables="pipe")`` does the same in memory).
     ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
     ``concurrency``, ``timeout``, ``max_tokens``, ``bbox``, ``fallback``).
     """
@@ -51,6 +54,7 @@ def parse(
         server=servers,
         ocr=ocr,
         force=force,
+        md_tables=md_tables,
         **dots_options,
     )
     choice = select_engine(options)
@@ -70,6 +74,8 @@ class DotsOCRPDFProcessor:
     else ``$DOTSOCR_SERVER_URL``); ``batch_size`` is the number of requests kept in
     flight there. ``use_gpu=False`` selects the embedded CPU engine. One engine
     serves every call; ``close()`` (or ``with``) releases its connections.
+    ``md_tables`` is ``parse()``'s: how the Markdown files written to ``output_dir``
+    show tables.
     """
 
     def __init__(
@@ -80,6 +86,7 @@ class DotsOCRPDFProcessor:
         server_url: str | None = None,
         dpi: int = 200,
         prompt: PromptChoice = "layout_all",
+        md_tables: MarkdownTables = "html",
         **dots_options: Any,
     ) -> None:
         if batch_size < 1:
@@ -89,6 +96,7 @@ class DotsOCRPDFProcessor:
         self.server_url = server_url
         self.dpi = dpi
         self.prompt = prompt
+        self.md_tables = md_tables
         self._dots_options = dots_options
         # Built here, so a missing server or bad option fails at once, with advice.
         self._engine = select_engine(self._options(None)).engine
@@ -100,6 +108,7 @@ class DotsOCRPDFProcessor:
             password=password,
             engine="dots" if self.use_gpu else "cpu",
             prompt=self.prompt,
+            md_tables=self.md_tables,
             server=[self.server_url] if self.server_url else [],
             concurrency=self.batch_size,
             **self._dots_options,

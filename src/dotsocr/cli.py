@@ -61,6 +61,11 @@ class OcrPolicy(str, Enum):
     never = "never"
 
 
+class MdTables(str, Enum):
+    html = "html"
+    pipe = "pipe"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dotsocr {__version__}")
@@ -112,6 +117,14 @@ def parse(
             help="CPU engine: OCR always, never, or when the text layer is missing or unusable."
         ),
     ] = OcrPolicy.auto,
+    md_tables: Annotated[
+        MdTables,
+        typer.Option(
+            help="Tables in the Markdown files: html (as DotsOCR writes them) or pipe "
+            "(GitHub pipe tables; tables with merged cells or ragged rows stay HTML). "
+            "The JSON is the same either way.",
+        ),
+    ] = MdTables.html,
     model: Annotated[
         str | None, typer.Option(help="dots: served model name; default: what the server lists.")
     ] = None,
@@ -221,6 +234,7 @@ def parse(
         prompt=prompt.value,
         server=server or [],
         ocr=ocr.value,
+        md_tables=md_tables.value,
         force=force,
         model=model,
         api_key=api_key,

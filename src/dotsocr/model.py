@@ -7,9 +7,12 @@ box converts to PDF points with one multiplication (``72 / dpi``).
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    from dotsocr.options import MarkdownTables
 
 Category = Literal[
     "Caption",
@@ -108,11 +111,12 @@ class Document(BaseModel):
     def ok(self) -> bool:
         return self.error is None and all(p.status != "failed" for p in self.pages)
 
-    def markdown(self, *, headers_footers: bool = True) -> str:
-        """The whole document as Markdown, pages in order."""
+    def markdown(self, *, headers_footers: bool = True, tables: MarkdownTables = "html") -> str:
+        """The whole document as Markdown, pages in order; ``tables="pipe"`` writes
+        tables with a plain grid as pipe tables instead of HTML."""
         from dotsocr.render.markdown import document_markdown
 
-        return document_markdown(self, headers_footers=headers_footers)
+        return document_markdown(self, headers_footers=headers_footers, tables=tables)
 
 
 def json_schema() -> str:

@@ -12,6 +12,8 @@ from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
 
 EngineChoice = Literal["auto", "cpu", "dots"]
 PromptChoice = Literal["layout_all", "layout_only", "ocr", "grounding_ocr"]
+#: How Markdown shows tables: the reference's HTML, or pipe tables where the grid allows.
+MarkdownTables = Literal["html", "pipe"]
 
 
 class ParseOptions(BaseModel):
@@ -29,6 +31,11 @@ class ParseOptions(BaseModel):
     force: bool = False
     ocr: Literal["auto", "always", "never"] = Field(
         default="auto", description="CPU engine: when to OCR instead of using the text layer"
+    )
+    md_tables: MarkdownTables = Field(
+        default="html",
+        description="Markdown tables: html (the reference's form) or pipe (GitHub pipe "
+        "tables where the grid is plain: no spans, equal rows, 2+ columns; else HTML)",
     )
     # DotsOCR engine (server) options; see DotsEngineOptions for their meaning.
     model: str | None = None
@@ -69,13 +76,21 @@ class ParseOptions(BaseModel):
         return ordered or [None]
 
     def output_settings(self, engine_settings: dict[str, Any]) -> dict[str, Any]:
-        """The settings that change a page's output (not which pages, nor secrets)."""
-        return {
+        """The settings that change a page's output (not which pages, nor secrets).
+
+        ``md_tables`` changes the page's Markdown files, so a change of it redoes the
+        pages; it is left out at its default so the hash of a default run, and with it
+        the resume of outputs written before the option existed, stays as it was.
+        """
+        settings: dict[str, Any] = {
             "dpi": self.dpi,
             "max_pixels": self.max_pixels,
             "prompt": self.prompt,
             "engine": engine_settings,
         }
+        if self.md_tables != "html":
+            settings["md_tables"] = self.md_tables
+        return settings
 
 
 def settings_hash(settings: dict[str, Any]) -> str:

@@ -25,7 +25,6 @@ from dotsocr.errors import InputError, LimitError, PasswordError
 from dotsocr.model import HEADER_FOOTER, Document, Page
 from dotsocr.options import ParseOptions, settings_hash
 from dotsocr.prefetch import prefetch
-from dotsocr.render.markdown import document_markdown
 from dotsocr.render.overlay import overlay_jpeg
 from dotsocr.sources import open_source
 from dotsocr.sources.base import PageImage, SourceDocument
@@ -150,7 +149,7 @@ class Pipeline:
         doc.error = self.error_rate_verdict(doc)
         if store is not None and store.paged:
             if doc.error is None:
-                store.write_document_markdown(document_markdown(doc))
+                store.write_document_markdown(doc)
             else:  # never leave a stale whole-document file that looks complete
                 store.document_md_path.unlink(missing_ok=True)
         self.reporter.document_finished(doc)
@@ -218,6 +217,7 @@ class Pipeline:
             self._unique_stem(source.path),
             paged=paged,
             settings_hash=self.settings_hash,
+            md_tables=self.options.md_tables,
         )
 
     def _unique_stem(self, path: Path) -> str:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dotsocr.model import Page
+from dotsocr.model import Document, Page
+from dotsocr.options import MarkdownTables
 from dotsocr.render.json_out import page_json, read_page_elements
-from dotsocr.render.markdown import page_markdown
+from dotsocr.render.markdown import document_markdown, page_markdown
 
 _TMP_MARK = ".tmp-"
 _MAX_STEM = 120
@@ -90,11 +91,21 @@ class PagePaths:
 class DocumentStore:
     """Files of one input document under the output folder."""
 
-    def __init__(self, output_dir: Path, stem: str, *, paged: bool, settings_hash: str) -> None:
+    def __init__(
+        self,
+        output_dir: Path,
+        stem: str,
+        *,
+        paged: bool,
+        settings_hash: str,
+        md_tables: MarkdownTables = "html",
+    ) -> None:
         self.output_dir = output_dir
         self.stem = stem
         self.paged = paged
         self.settings_hash = settings_hash
+        #: How the Markdown files show tables (--md-tables); part of the settings hash.
+        self.md_tables: MarkdownTables = md_tables
         self.folder = output_dir / stem
         self.manifest_path = output_dir / f"{stem}.jsonl"
         self.document_md_path = self.folder / f"{stem}.md"
@@ -165,8 +176,10 @@ class DocumentStore:
         paths = self.page_paths(page.number)
         if page.status != "failed":
             atomic_write(paths.json, page_json(page))
-            atomic_write(paths.md, _with_newline(page_markdown(page)))
-            atomic_write(paths.md_nohf, _with_newline(page_markdown(page, headers_footers=False)))
+            tables = self.md_tables
+            atomic_write(paths.md, _with_newline(page_markdown(page, tables=tables)))
+            nohf = page_markdown(page, headers_footers=False, tables=tables)
+            atomic_write(paths.md_nohf, _with_newline(nohf))
             if overlay_jpeg is not None:
                 atomic_write(paths.jpg, overlay_jpeg)
         self._records[page.number] = self._record(page, paths)
@@ -191,8 +204,9 @@ class DocumentStore:
         )
         atomic_write(self.manifest_path, "\n".join(lines) + "\n")
 
-    def write_document_markdown(self, markdown: str) -> None:
-        atomic_write(self.document_md_path, markdown)
+    def write_document_markdown(self, doc: Document) -> None:
+        """Write ``<stem>.md``: the document's pages, with tables as the pages' files."""
+        atomic_write(self.document_md_path, document_markdown(doc, tables=self.md_tables))
 
 
 def _with_newline(text: str) -> str:

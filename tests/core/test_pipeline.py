@@ -111,6 +111,48 @@ def test_rerun_skips_done_pages_and_force_redoes_them(tmp_path):
     assert engine.seen == [1, 2, 3]  # a settings change invalidates
 
 
+class TableEngine(ScriptedEngine):
+    """The scripted engine, with one small table under each page's text."""
+
+    TABLE = "<table><tr><td>Engine</td><td>Pages/s</td></tr><tr><td>cpu</td><td>3</td></tr></table>"
+
+    def process(self, pages: Iterable[PageImage]) -> Iterator[Page]:
+        for page in super().process(pages):
+            page.elements.append(Element(bbox=[0, 20, 10, 30], category="Table", text=self.TABLE))
+            yield page
+
+
+def test_md_tables_pipe_rewrites_the_markdown_and_redoes_the_pages(tmp_path):
+    pdf = _pdf(tmp_path, 2)
+    out = tmp_path / "out"
+    pipe = "| Engine | Pages/s |\n| --- | --- |\n| cpu | 3 |"
+    Pipeline(TableEngine(), ParseOptions(), output_dir=out).parse_document(pdf)
+    json_before = (out / "doc" / "doc_page_0.json").read_bytes()
+    assert TableEngine.TABLE in (out / "doc" / "doc_page_0.md").read_text()
+
+    engine = TableEngine()
+    options = ParseOptions(md_tables="pipe")
+    doc = Pipeline(engine, options, output_dir=out).parse_document(pdf)
+    assert engine.seen == [1, 2]  # other Markdown: the pages are not reused
+    assert doc.settings["md_tables"] == "pipe"
+    for name in ("doc_page_0.md", "doc_page_1_nohf.md", "doc.md"):
+        md = (out / "doc" / name).read_text()
+        assert pipe in md and "<table>" not in md, name
+    assert (out / "doc" / "doc_page_0.json").read_bytes() == json_before
+    assert doc.markdown(tables="pipe") == (out / "doc" / "doc.md").read_text()
+
+    engine = TableEngine()
+    doc = Pipeline(engine, options, output_dir=out).parse_document(pdf)
+    assert engine.seen == [] and doc.resumed_pages == 2
+    assert pipe in (out / "doc" / "doc.md").read_text()
+
+
+def test_the_default_table_form_keeps_the_settings_hash_of_earlier_runs():
+    # Left out at its default, so outputs written before --md-tables existed still resume.
+    assert "md_tables" not in ParseOptions().output_settings({})
+    assert ParseOptions(md_tables="pipe").output_settings({})["md_tables"] == "pipe"
+
+
 def test_page_selection(tmp_path):
     pdf = _pdf(tmp_path, 5)
     engine = ScriptedEngine()

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from dotsocr.model import Element, Page
+from dotsocr.model import Document, Element, Page
 from dotsocr.store import DocumentStore, atomic_write, safe_stem
 
 
@@ -138,3 +138,27 @@ def test_a_live_runs_temporaries_are_left_alone(tmp_path):
         other.wait()
     DocumentStore(tmp_path, "doc", paged=True, settings_hash="h").load(force=False)
     assert not live.exists()
+
+
+def test_markdown_files_use_the_stores_table_form(tmp_path):
+    table = "<table><tr><td>a</td><td>b|c</td></tr><tr><td>1</td><td>2</td></tr></table>"
+    page = _page(1)
+    page.elements.append(Element(bbox=[0, 5, 5, 10], category="Table", text=table))
+    html_store = DocumentStore(tmp_path / "html", "doc", paged=True, settings_hash="h")
+    pipe_store = DocumentStore(
+        tmp_path / "pipe", "doc", paged=True, settings_hash="h", md_tables="pipe"
+    )
+    for store in (html_store, pipe_store):
+        store.load(force=False)
+        store.write_page(page, b"jpeg")
+        store.write_document_markdown(Document(source="doc.pdf", pages=[page]))
+    paths = pipe_store.page_paths(1)
+    pipe = "| a | b\\|c |\n| --- | --- |\n| 1 | 2 |"
+    assert paths.md.read_text() == f"page 1\n\n{pipe}\n"
+    assert paths.md_nohf.read_text() == f"page 1\n\n{pipe}\n"
+    assert pipe_store.document_md_path.read_text() == f"page 1\n\n{pipe}\n"
+    assert html_store.page_paths(1).md.read_text() == f"page 1\n\n{table}\n"
+    assert html_store.document_md_path.read_text() == f"page 1\n\n{table}\n"
+    # The JSON keeps the model's HTML whichever form the Markdown has.
+    assert paths.json.read_bytes() == html_store.page_paths(1).json.read_bytes()
+    assert json.loads(paths.json.read_text())[1]["text"] == table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -76,6 +77,31 @@ def test_usage_errors_exit_2(tmp_path):
     run = dotsocr("parse", SAMPLE_PDF, "--prompt", "grounding_ocr", "-o", tmp_path)
     assert run.returncode == 2 and "--engine dots" in run.stderr
     assert dotsocr("parse", tmp_path / "nothing-here", "-o", tmp_path).returncode == 1
+
+
+def test_md_tables_pipe_writes_pipe_tables_and_redoes_the_pages(tmp_path):
+    out = tmp_path / "out"
+    folder = out / "sample_report"
+    assert dotsocr("parse", SAMPLE_PDF, "-o", out, "--quiet").returncode == 0
+    json_before = (folder / "sample_report_page_0.json").read_text()
+    assert "<table>" in (folder / "sample_report.md").read_text()
+
+    run = dotsocr("parse", SAMPLE_PDF, "-o", out, "--md-tables", "pipe")
+    assert run.returncode == 0, run.stderr
+    assert "2 page(s) parsed" in run.stdout  # other Markdown, so not resumed
+    for name in ("sample_report.md", "sample_report_page_0.md", "sample_report_page_0_nohf.md"):
+        md = (folder / name).read_text()
+        assert "| --- | --- | --- |" in md and "<table>" not in md, name
+    assert (folder / "sample_report_page_0.json").read_text() == json_before
+
+
+def test_md_tables_refuses_an_unknown_form(tmp_path):
+    run = dotsocr("parse", SAMPLE_PDF, "--md-tables", "bogus", "-o", tmp_path)
+    assert run.returncode == 2
+    message = " ".join(re.sub("[│╭╮╰╯─]", " ", run.stderr).split())
+    assert "Invalid value for '--md-tables'" in message
+    assert "'bogus' is not one of 'html', 'pipe'" in message
+    assert not (tmp_path / "sample_report").exists()
 
 
 def test_schema_prints_json_schema():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dots_fake_server import FakeServer, Reply, default_responder
+from dots_fake_server import FakeServer, Reply, default_elements, default_responder, layout_json
 from ray_testlib import (
     RAY_INIT,
     engine_options,
@@ -70,6 +70,32 @@ def test_ray_output_equals_the_local_runner_page_for_page(tmp_path, inputs):
             assert ray_files[name].read_bytes() == path.read_bytes(), name
     assert not (tmp_path / "ray" / ".dotsocr-ray").exists()  # records assembled, removed
     assert ray_summary.prompt_tokens == local.prompt_tokens > 0
+
+
+def test_md_tables_pipe_reaches_the_workers_markdown(tmp_path, inputs):
+    table = "<table><tr><td>k</td><td>v</td></tr><tr><td>a|b</td><td>1</td></tr></table>"
+
+    def with_table(info, attempt):
+        width, height = info.image_size or (1000, 1000)
+        elements = default_elements(width, height)
+        elements.append({"bbox": [10, 10, 50, 50], "category": "Table", "text": table})
+        return Reply(text=layout_json(elements))
+
+    with FakeServer(responder=with_table) as server:
+        options = engine_options(server.url)
+        local = run_local(inputs[:1], tmp_path / "local", options, md_tables="pipe")
+        ray_summary = run_ray(inputs[:1], tmp_path / "ray", options, md_tables="pipe")
+    assert local.ok and ray_summary.ok
+    pipe = "| k | v |\n| --- | --- |\n| a\\|b | 1 |"
+    for out in (tmp_path / "local", tmp_path / "ray"):
+        for name in ("report_page_0.md", "report_page_3_nohf.md", "report.md"):
+            assert pipe in (out / "report" / name).read_text(), (out, name)
+        elements = json.loads((out / "report" / "report_page_0.json").read_text())
+        assert [e["text"] for e in elements if e["category"] == "Table"] == [table]
+    local_files, ray_files = output_files(tmp_path / "local"), output_files(tmp_path / "ray")
+    for name, path in local_files.items():
+        if name.endswith(".md"):
+            assert ray_files[name].read_bytes() == path.read_bytes(), name
 
 
 def test_resume_sends_only_the_pages_not_done(tmp_path, inputs):

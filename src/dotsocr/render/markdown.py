@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from dotsocr.model import HEADER_FOOTER, Element
+from dotsocr.options import MarkdownTables
+from dotsocr.render.pipe_table import pipe_table
 from dotsocr.render.sanitize import escape_tags, safe_table_html
 
 if TYPE_CHECKING:
@@ -16,13 +18,18 @@ _SECTION_NUMBER = re.compile(r"^\s*((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*)\.?\s+\S")
 _LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[①-⑳])\s+")
 
 
-def element_markdown(element: Element) -> str:
-    """One element as a Markdown block ('' for pictures and empty text)."""
+def element_markdown(element: Element, *, tables: MarkdownTables = "html") -> str:
+    """One element as a Markdown block ('' for pictures and empty text).
+
+    ``tables="pipe"`` writes a table whose grid is plain as a pipe table; other tables,
+    and every table with ``"html"`` (the reference's form), stay sanitised HTML.
+    """
     text = (element.text or "").strip()
     if element.category == "Picture" or not text:
         return ""
     if element.category == "Table":
-        return safe_table_html(text)
+        piped = pipe_table(text) if tables == "pipe" else None
+        return piped if piped is not None else safe_table_html(text)
     text = escape_tags(text)
     if element.category == "Title":
         return "# " + _heading_text(text)
@@ -54,27 +61,33 @@ def _heading_text(text: str) -> str:
     return " ".join(text.lstrip("#").split())
 
 
-def elements_markdown(elements: Iterable[Element], *, headers_footers: bool = True) -> str:
+def elements_markdown(
+    elements: Iterable[Element], *, headers_footers: bool = True, tables: MarkdownTables = "html"
+) -> str:
     blocks = (
-        element_markdown(e)
+        element_markdown(e, tables=tables)
         for e in elements
         if headers_footers or e.category not in HEADER_FOOTER
     )
     return "\n\n".join(b for b in blocks if b)
 
 
-def page_markdown(page: Page, *, headers_footers: bool = True) -> str:
-    return elements_markdown(page.elements, headers_footers=headers_footers)
+def page_markdown(
+    page: Page, *, headers_footers: bool = True, tables: MarkdownTables = "html"
+) -> str:
+    return elements_markdown(page.elements, headers_footers=headers_footers, tables=tables)
 
 
-def document_markdown(doc: Document, *, headers_footers: bool = True) -> str:
+def document_markdown(
+    doc: Document, *, headers_footers: bool = True, tables: MarkdownTables = "html"
+) -> str:
     """All pages in order; failed pages leave an HTML comment so a gap is visible."""
     parts = []
     for page in sorted(doc.pages, key=lambda p: p.number):
         if page.status == "failed":
             parts.append(f"<!-- page {page.number} failed: {_comment_safe(page.error)} -->")
             continue
-        md = page_markdown(page, headers_footers=headers_footers)
+        md = page_markdown(page, headers_footers=headers_footers, tables=tables)
         if md:
             parts.append(md)
     return "\n\n".join(parts) + "\n" if parts else ""

@@ -29,7 +29,6 @@ from dotsocr.errors import DotsOCRError, InputError
 from dotsocr.model import Document, Page
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import Pipeline, Reporter, RunSummary, SilentReporter
-from dotsocr.render.markdown import document_markdown
 from dotsocr.runners import page_records
 from dotsocr.runners.shared_storage import check_shared_storage
 from dotsocr.store import DocumentStore, remove_stale_temporaries
@@ -299,7 +298,7 @@ class RayRunner:
         doc.error = self.pipeline.error_rate_verdict(doc)
         if item.store.paged:
             if doc.error is None:
-                item.store.write_document_markdown(document_markdown(doc))
+                item.store.write_document_markdown(doc)
             else:
                 item.store.document_md_path.unlink(missing_ok=True)
         page_records.remove_records(item.records)

@@ -260,6 +260,7 @@ class InferPages:
             row["stem"],
             paged=bool(row["paged"]),
             settings_hash=self.job.settings_hash,
+            md_tables=self.pipeline.options.md_tables,
         )
         store.manifest_path = Path(row["record"])  # see page_records.write_page
         self.pipeline.write_outputs(store, page, picture)

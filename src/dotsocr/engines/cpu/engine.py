@@ -28,7 +28,7 @@ from dotsocr.model import Element, Page
 from dotsocr.sources.base import PageImage
 
 #: Bumped whenever this engine's output for the same input changes.
-ENGINE_VERSION = "cpu-4"
+ENGINE_VERSION = "cpu-5"
 
 
 class CpuEngineOptions(BaseModel):

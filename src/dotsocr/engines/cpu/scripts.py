@@ -78,9 +78,12 @@ def join_pieces(pieces: list[str]) -> str:
 #: First parts of English compounds that are written with a hyphen ("well-known",
 #: "self-contained", "two-dimensional"); a line-end hyphen after one is kept.
 _COMPOUND_HEADS = frozenset(
-    "well self high low long short full part half best cross first second third "
-    "two three four five six ten one multi non state real open user world large "
-    "small mid top left right built data fine ever far near".split()
+    {
+        "well", "self", "high", "low", "long", "short", "full", "part", "half", "best", "cross",
+        "first", "second", "third", "two", "three", "four", "five", "six", "ten", "one", "multi",
+        "non", "state", "real", "open", "user", "world", "large", "small", "mid", "top", "left",
+        "right", "built", "data", "fine", "ever", "far", "near",
+    }
 )
 #: Endings that make one word with what precedes the hyphen ("high-" + "er",
 #: "state-" + "ment"): the hyphen there is a line break.
