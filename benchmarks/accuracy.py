@@ -33,6 +33,12 @@ from textmetrics import (
 
 #: Its font's encoding is not honoured by PDFium, so its pixels cannot match its text.
 OCR_EXCLUDED = {"XiaoBiaoSong.pdf"}
+#: Why a document misses the target where the ground truth, not the text, differs.
+KNOWN_GAPS = {
+    "normal_4pages.pdf": "footnotes come last on a page; the ground truth keeps them "
+    "at the foot of each column, inside the sentence that runs on into the next column",
+    "right_to_left_02.pdf": "the ground truth doubles Arabic letters",
+}
 
 
 def part_a(data: Path) -> bool:
@@ -50,6 +56,8 @@ def part_a(data: Path) -> bool:
         dists.append(dist)
         recalls.append(recall)
         flag = "" if dist <= 0.10 and recall >= 0.95 else "  <- misses target"
+        if flag and pdf.name in KNOWN_GAPS:
+            flag += f" ({KNOWN_GAPS[pdf.name]})"
         ok = ok and not flag
         print(f"{pdf.name:38} {len(doc.pages):5d} {dist:9.3f} {recall:7.3f}{flag}")
     print(f"{'median':38} {'':5} {statistics.median(dists):9.3f} {statistics.median(recalls):7.3f}")
@@ -76,7 +84,12 @@ def part_b(data: Path) -> bool:
                     continue
                 got = squeeze(strip_markdown("\n".join(e.text or "" for e in page.elements)))
                 cer = character_error_rate(got, truth)
-                note = "  (vertical text: reading order is issue 7)" if "6387" in pdf.name else ""
+                note = (
+                    "  (vertical text read column by column, right to left; the text layer "
+                    "runs in another order and holds Latin labels)"
+                    if "6387" in pdf.name
+                    else ""
+                )
                 flag = "  <- misses target" if cer > 0.05 and not note else ""
                 ok = ok and not flag
                 print(
