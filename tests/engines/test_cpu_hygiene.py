@@ -1,4 +1,4 @@
-"""Ligatures and split accents from text layers are repaired."""
+"""Ligatures, split accents and doubled quotes from text layers are repaired."""
 
 import pytest
 from cpu_testlib import line_chars
@@ -18,6 +18,10 @@ from dotsocr.engines.cpu.textlines import lines_from_chars
         ("don\u00b4t", "don\u00b4t"),  # no precomposed t-acute: left alone
         ("x^a + `e`", "x^a + `e`"),  # ASCII ^ and ` are code and maths, not accents
         ("plain text", "plain text"),
+        ("\u2018\u2018quoted\u2019\u2019 text", "\u201cquoted\u201d text"),
+        ("TeX ``quoted,'' text", "TeX \u201cquoted,\u201d text"),
+        ("it\u2019s \u2018single\u2019", "it\u2019s \u2018single\u2019"),  # kept as set
+        ("WHERE name = '' AND x = ``", "WHERE name = '' AND x = ``"),  # code left alone
     ],
 )
 def test_clean_text(raw, clean):

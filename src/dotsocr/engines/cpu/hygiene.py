@@ -1,8 +1,10 @@
-"""Text-layer repairs: ligature glyphs and accents that producers store apart.
+"""Text-layer repairs: ligature glyphs, accents and quotes that producers store apart.
 
 TeX and many typesetters write "ﬁ" as one ligature code point and an accented
 letter as a spacing accent plus the letter ("J´an" for "Ján"); readers and search
-want the plain letters.
+want the plain letters. Double quotes set as two single ones (‘‘quoted’’, or TeX's
+``quoted'') become the one typographic pair, so a document's quotes are all of a
+kind; other quotes are kept as the source has them.
 """
 
 from __future__ import annotations
@@ -40,11 +42,26 @@ _SPLIT_ACCENT = re.compile(
 )
 
 
+#: Two single quotes standing for a double one; the TeX forms only next to a word,
+#: so code such as `` or '' (an empty SQL string) is left alone.
+_DOUBLED_QUOTES = (
+    (re.compile("\u2018\u2018"), "\u201c"),
+    (re.compile("\u2019\u2019"), "\u201d"),
+    (re.compile(r"``(?=\w)"), "\u201c"),
+    (re.compile(r"(?<=[\w.,;:!?])''(?!\w)"), "\u201d"),
+)
+
+
 def clean_text(text: str) -> str:
     """Ligatures spelled out; a spacing accent before a letter joined to it when
-    the pair has a precomposed form (so "don´t" stays as it is)."""
+    the pair has a precomposed form (so "don´t" stays as it is); doubled single
+    quotes made one double quote."""
     text = _LIGATURE.sub(lambda m: LIGATURES[m.group(0)], text)
-    return _SPLIT_ACCENT.sub(_join_accent, text)
+    text = _SPLIT_ACCENT.sub(_join_accent, text)
+    if "\u2018" in text or "\u2019" in text or "``" in text or "''" in text:
+        for pattern, quote in _DOUBLED_QUOTES:
+            text = pattern.sub(quote, text)
+    return text
 
 
 def _join_accent(match: re.Match[str]) -> str:
