@@ -3,10 +3,11 @@
 The layout model says where tables, pictures, titles and paragraphs are; the
 lines say what is written and how big. Each line goes to the region holding most
 of it; lines in no region are grouped into paragraphs by geometry, so no text is
-ever dropped (except small labels inside pictures). Categories the layout model
-lacks come from the lines: List-item (bullets, numbering), Title (the biggest
-heading on the first page), Footnote (small marked text at the bottom), and page
-numbers in the margins (Page-header/Page-footer).
+ever dropped (except small labels inside pictures). A text block is split where
+its lines show a run-in heading or list items (:mod:`lists`); aligned loose lines
+can form a table the layout model missed (:mod:`grid_tables`). The page-level
+roles (title, captions, formulas, footnotes, page numbers) come from
+:mod:`page_roles`, and the reading order from :mod:`reading_order`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
+from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
 from dotsocr.engines.cpu.page_roles import (
@@ -184,11 +186,12 @@ def run_in_heading(ordered: Sequence[Line]) -> int:
     layout model often boxes a heading together with its paragraph. 0 if none."""
     if len(ordered) < 2:
         return 0
-    first = ordered[0]
-    head = [ln for ln in ordered if v_overlap(ln.box, first.box) >= 0.5]
-    rest = ordered[len(head) :]
+    n = 1
+    while n < len(ordered) and v_overlap(ordered[n].box, ordered[0].box) >= 0.5:
+        n += 1
+    head, rest = ordered[:n], ordered[n:]
     text = " ".join(ln.text for ln in head).strip()
-    if not rest or len(head) != len(ordered) - len(rest) or len(text) > 100:
+    if not rest or len(text) > 100:
         return 0
     if text.endswith((",", ";")) or sum(c.isalnum() for c in text) < 2:
         return 0
@@ -310,7 +313,7 @@ def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
     return blocks
 
 
-# --- page-level relabelling --------------------------------------------------
+# --- the page -------------------------------------------------------------------
 
 
 def assemble(
@@ -333,6 +336,8 @@ def assemble(
     blocks: list[Block] = []
     for i, region in enumerate(regions):
         blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
+    table_blocks, loose = loose_tables(loose, rtl, image, lines)
+    blocks.extend(table_blocks)
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]
     headings_in_the_header_band(blocks, body)

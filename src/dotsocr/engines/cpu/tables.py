@@ -2,26 +2,30 @@
 
 Rows are clusters of vertically overlapping lines; columns come from gaps in the
 x projection of the rows that have several cells, and a cell spanning several
-columns gets a colspan. When the page image shows ruling lines inside the table
-(a fully ruled grid), rows and columns come from the rules instead, so a cell
-written on several lines stays one cell; a text line crossing a vertical rule
-gets a colspan. Every word is kept, in reading order, in the HTML form the
-DotsOCR format wants.
+columns gets a colspan. A row with an empty first column that sits at line (not
+row) spacing under the row above holds that row's wrapped lines and is folded
+into it. When the page image shows ruling lines inside the table (rules.py), rows
+and columns come from the rules instead, so a cell written on several lines stays
+one cell; a text line crossing a vertical rule gets a colspan, and a rule that
+stops short of a column (or row) joins the cells on both sides into a rowspan
+(colspan). Every word is kept, in reading order, in the HTML form the DotsOCR
+format wants.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
+import math
+import statistics
 from collections.abc import Sequence
 
-import numpy as np
-
 from dotsocr.engines.cpu.boxes import Box, union
+from dotsocr.engines.cpu.rules import NO_RULES, Rules, Segment, find_rules
 from dotsocr.engines.cpu.scripts import join_pieces
+from dotsocr.engines.cpu.table_grid import Cell, Grid
 from dotsocr.engines.cpu.textlines import SPACE_GAP, Line
 
-Cell = tuple[int, int, str]  # first column, column span, text
+__all__ = ["find_rules", "split_at_columns", "table_html"]
 
 
 def _rows(lines: Sequence[Line]) -> list[list[Line]]:
@@ -153,23 +157,66 @@ def _mirrored(line: Line) -> Line:
     return Line(text=line.text, box=(-x2, y1, -x1, y2), size=line.size)
 
 
+def _mirrored_rules(rules: Rules) -> Rules:
+    """Rules of a right-to-left table in mirrored x (columns counted from the right)."""
+    order = sorted(range(len(rules.xs)), key=lambda j: -rules.xs[j])
+    return Rules(
+        list(rules.ys),
+        [-rules.xs[j] for j in order],
+        [sorted((-b, -a) for a, b in spans) for spans in rules.h_spans],
+        [rules.v_spans[j] for j in order],
+    )
+
+
+def _as_rules(rules: Rules | tuple[list[float], list[float]]) -> Rules:
+    """Rules with extents; bare positions are taken as rules crossing the table."""
+    if isinstance(rules, Rules):
+        return rules
+    ys, xs = sorted(rules[0]), sorted(rules[1])
+    whole = [(-math.inf, math.inf)]
+    return Rules(ys, xs, [whole] * len(ys), [whole] * len(xs))
+
+
+def _row_gap(rows: list[list[Line]], cells: list[list[Cell]]) -> float | None:
+    """The table's row spacing, which a wrapped line sits closer than: the median
+    space above rows that start a new first-column entry (above all rows when
+    fewer than two do)."""
+    gaps = [
+        (min(ln.box[1] for ln in row) - max(ln.box[3] for ln in prev), bool(c) and c[0][0] == 0)
+        for prev, row, c in zip(rows, rows[1:], cells[1:], strict=False)
+    ]
+    heads = [g for g, starts in gaps if starts]
+    pick = heads if len(heads) >= 2 else [g for g, _ in gaps]
+    return float(statistics.median(pick)) if pick else None
+
+
+def _continues(
+    row: list[Line], row_cells: list[Cell], above: list[Cell], gap: float, row_gap: float | None
+) -> bool:
+    """Whether a row with an empty first column holds wrapped lines of the row
+    ``above``: close under it (at line, not row, spacing where the table's rows are
+    clearly spaced) and only in columns where that row has text."""
+    height = max(ln.box[3] - ln.box[1] for ln in row)
+    if not row_cells or row_cells[0][0] == 0 or not above or gap >= 1.5 * height:
+        return False
+    if row_gap is not None and row_gap >= 0.5 * height and gap >= row_gap - 0.25 * height:
+        return False
+    filled = {first for first, _, _ in above}
+    return all(first in filled for first, _, _ in row_cells)
+
+
 def _fold_continuations(rows: list[list[Line]], cells: list[list[Cell]]) -> list[list[Cell]]:
-    """Fold a row with an empty first column into the row above when it follows
-    closely: it holds the wrapped second lines of that row's cells."""
+    """Fold each row that continues the row above into it (see ``_continues``)."""
     out: list[list[Cell]] = []
+    row_gap = _row_gap(rows, cells)
     bottom = 0.0
     for row, row_cells in zip(rows, cells, strict=True):
-        top = min(ln.box[1] for ln in row)
-        height = max(ln.box[3] - ln.box[1] for ln in row)
-        starts_empty = bool(row_cells) and row_cells[0][0] > 0
-        if out and starts_empty and out[-1] and out[-1][0][0] == 0 and top - bottom < 1.5 * height:
+        gap = min(ln.box[1] for ln in row) - bottom
+        if out and _continues(row, row_cells, out[-1], gap, row_gap):
             merged = {c[0]: c for c in out[-1]}
             for first, span, text in row_cells:
-                if first in merged:
-                    f, sp, old = merged[first]
-                    merged[first] = (f, max(sp, span), join_pieces([old, text]))
-                else:
-                    merged[first] = (first, span, text)
+                f, sp, old = merged[first]
+                merged[first] = (f, max(sp, span), join_pieces([old, text]))
             out[-1] = [merged[k] for k in sorted(merged)]
         else:
             out.append(list(row_cells))
@@ -177,89 +224,13 @@ def _fold_continuations(rows: list[list[Line]], cells: list[list[Cell]]) -> list
     return out
 
 
-def _row_html(row_cells: list[Cell], ncols: int) -> str:
-    parts = ["<tr>"]
-    pos = 0
-    for first, span, text in row_cells:
-        first = max(first, pos)  # overlaps the previous cell: goes after it
-        if first > pos:
-            parts.append("<td></td>" * (first - pos))
-        attr = f' colspan="{span}"' if span > 1 else ""
-        parts.append(f"<td{attr}>{html.escape(text, quote=False)}</td>")
-        pos = first + span
-    if pos < ncols:
-        parts.append("<td></td>" * (ncols - pos))
-    parts.append("</tr>")
-    return "".join(parts)
-
-
-#: A pixel darker than this (0-255, darkest channel) can belong to a ruling line.
-RULE_DARK = 200
-#: Share of the table's width a horizontal rule must cover; a thin dotted rule with
-#: blank pixel rows around it needs only RULE_COVER_DOTTED.
-RULE_COVER_H = 0.5
-RULE_COVER_DOTTED = 0.25
-#: Share of the table's height a vertical rule must cover.
-RULE_COVER_V = 0.5
-
-
-def _runs(profile: np.ndarray, offset: int) -> list[tuple[float, float]]:
-    """(start, end) of each run of True in a 1-D profile, shifted by ``offset``."""
-    out: list[tuple[float, float]] = []
-    start = None
-    for i, v in enumerate([*profile.tolist(), False]):
-        if v and start is None:
-            start = i
-        elif not v and start is not None:
-            out.append((float(offset + start), float(offset + i)))
-            start = None
-    return out
-
-
-def _isolated(profile: np.ndarray, a: float, b: float) -> bool:
-    """A thin run with (almost) blank pixel rows just above and below it: a rule,
-    not a row of text."""
-    lo, hi = int(a), int(b)
-    if hi - lo > 4:
-        return False
-    above = profile[max(lo - 6, 0) : max(lo - 1, 0)]
-    below = profile[hi + 1 : hi + 6]
-    return bool(above.size and below.size and above.max() < 0.05 and below.max() < 0.05)
-
-
-def find_rules(image: np.ndarray | None, box: Box) -> tuple[list[float], list[float]]:
-    """Y positions of horizontal and x positions of vertical ruling lines inside
-    ``box`` of a page image (H x W or H x W x C, uint8)."""
-    if image is None:
-        return [], []
-    h, w = image.shape[:2]
-    x1, y1 = max(int(box[0]) - 3, 0), max(int(box[1]) - 3, 0)
-    x2, y2 = min(int(box[2]) + 3, w), min(int(box[3]) + 3, h)
-    if x2 - x1 < 8 or y2 - y1 < 8:
-        return [], []
-    crop = image[y1:y2, x1:x2]
-    if crop.ndim == 3:
-        crop = crop.min(axis=2)
-    dark = crop < RULE_DARK
-    prof = dark.mean(axis=1)
-    hs = [
-        (a, b)
-        for a, b in _runs(prof >= RULE_COVER_DOTTED, y1)
-        if prof[int(a) - y1 : int(b) - y1].max() >= RULE_COVER_H or _isolated(prof, a - y1, b - y1)
-    ]
-    vs = _runs(dark.mean(axis=0) >= RULE_COVER_V, x1)
-    # A thick run is a filled band (a shaded header row): its edges separate rows.
-    thick = 0.005 * max(h, w)
-    ys: list[float] = []
-    for a, b in hs:
-        ys.extend([(a + b) / 2] if b - a <= thick else [a, b])
-    return ys, [(a + b) / 2 for a, b in vs if b - a <= thick]
-
-
-def _ruled_rows(lines: Sequence[Line], ys: list[float], gridded: bool) -> list[list[Line]] | None:
-    """Lines grouped by the horizontal rules between them, or None when the rules
-    do not separate the table's text rows (only a header rule, booktabs style).
-    In a ``gridded`` table (vertical rules too) every rule separates rows."""
+def _ruled_rows(
+    lines: Sequence[Line], ys: list[float], gridded: bool
+) -> list[tuple[int, list[Line]]] | None:
+    """Lines grouped by the horizontal rules between them, each group with its
+    index among the gaps between rules (how many rules lie above it); None when the
+    rules do not separate the table's text rows (only a header rule, booktabs
+    style). In a ``gridded`` table (vertical rules too) every rule separates rows."""
     if len(ys) < 2:
         return None
     groups: dict[int, list[Line]] = {}
@@ -269,7 +240,7 @@ def _ruled_rows(lines: Sequence[Line], ys: list[float], gridded: bool) -> list[l
     bands = len(_rows(lines))
     if len(groups) < 2 or (not gridded and len(groups) < 0.5 * bands):
         return None
-    return [sorted(groups[k], key=lambda ln: ln.box[0]) for k in sorted(groups)]
+    return [(k, sorted(groups[k], key=lambda ln: ln.box[0])) for k in sorted(groups)]
 
 
 def _ruled_columns(lines: Sequence[Line], xs: list[float]) -> list[tuple[float, float]] | None:
@@ -285,32 +256,100 @@ def _ruled_columns(lines: Sequence[Line], xs: list[float]) -> list[tuple[float, 
     return cols if len(cols) >= 2 else None
 
 
+def _covers(spans: list[Segment], a: float, b: float) -> bool:
+    """Whether a rule's extent covers most of the range a..b."""
+    inside = sum(max(0.0, min(q, b) - max(p, a)) for p, q in spans)
+    return inside >= 0.5 * (b - a)
+
+
+def _drop_underlines(rules: Rules, lines: Sequence[Line]) -> Rules:
+    """Leave out short horizontal rules that only underline one line of text."""
+
+    def underline(spans: list[Segment], y: float) -> bool:
+        if len(spans) != 1:
+            return False
+        a, b = spans[0]
+        return any(
+            abs(a - ln.box[0]) <= 0.5 * ln.size
+            and abs(b - ln.box[2]) <= 0.5 * ln.size
+            and (ln.box[1] + ln.box[3]) / 2 < y <= ln.box[3] + 0.3 * ln.size
+            for ln in lines
+        )
+
+    keep = [i for i, y in enumerate(rules.ys) if not underline(rules.h_spans[i], y)]
+    return rules._replace(ys=[rules.ys[i] for i in keep], h_spans=[rules.h_spans[i] for i in keep])
+
+
+def _band_edges(groups: list[tuple[int, list[Line]]], ys: list[float]) -> list[tuple[float, float]]:
+    """Top and bottom of each group's band: the rules around it, or its own text at
+    the table's edge."""
+    out = []
+    for k, group in groups:
+        top = ys[k - 1] if k > 0 else min(ln.box[1] for ln in group)
+        bottom = ys[k] if k < len(ys) else max(ln.box[3] for ln in group)
+        out.append((top, bottom))
+    return out
+
+
+def _spanned_grid(
+    groups: list[tuple[int, list[Line]]], cols: list[tuple[float, float]], rules: Rules
+) -> Grid:
+    """The cells of a ruled table, joined into rowspans where the rules between two
+    rows stop short of a column, and into colspans where a vertical rule stops short
+    of a row."""
+    cells = [_merge_cells(_split_row(group, cols), cols) for _, group in groups]
+    grid = Grid(cells, len(cols))
+    for i, ((k1, _), (k2, _)) in enumerate(itertools.pairwise(groups)):
+        between = range(k1, k2)
+        open_cols = {
+            c
+            for c, (a, b) in enumerate(cols)
+            if not any(_covers(rules.h_spans[j], a, b) for j in between)
+        }
+        for c in sorted(open_cols):
+            grid.merge_down(i, c, open_cols)
+    bands = _band_edges(groups, rules.ys)
+    for c, ((_, right), (left, _)) in enumerate(itertools.pairwise(cols)):
+        here = [j for j, x in enumerate(rules.xs) if right <= x <= left]
+        if not here:
+            continue
+        open_rows = {
+            i
+            for i, (top, bottom) in enumerate(bands)
+            if not any(_covers(rules.v_spans[j], top, bottom) for j in here)
+        }
+        for i in sorted(open_rows):
+            grid.merge_right(i, c, open_rows)
+    return grid
+
+
 def table_html(
     lines: Sequence[Line],
     rtl: bool = False,
-    rules: tuple[list[float], list[float]] = ([], []),
+    rules: Rules | tuple[list[float], list[float]] = NO_RULES,
 ) -> str:
     """The lines of a table region as ``<table><tr><td>...`` HTML; cells of a
     right-to-left table start at the right, as HTML's logical order wants.
-    ``rules``: y positions of horizontal and x of vertical ruling lines."""
-    ys, xs = rules
+    ``rules``: the table's ruling lines (or bare y and x positions of rules that
+    cross it)."""
+    if not lines:
+        return "<table></table>"
+    rules = _as_rules(rules)
     if rtl:
         lines = [_mirrored(ln) for ln in lines]
-        xs = sorted(-x for x in xs)
-    ruled_cols = _ruled_columns(lines, sorted(xs))
-    ruled = _ruled_rows(lines, sorted(ys), ruled_cols is not None)
-    if ruled is not None:
+        rules = _mirrored_rules(rules)
+    rules = _drop_underlines(rules, lines)
+    ruled_cols = _ruled_columns(lines, rules.xs)
+    groups = _ruled_rows(lines, rules.ys, ruled_cols is not None)
+    if groups is not None:
         cols = ruled_cols or _columns(_rows(lines))
         if len(cols) >= 2:
-            ruled = [_split_row(row, cols) for row in ruled]
-            cells = [_merge_cells(row, cols) for row in ruled]
-            return "<table>" + "".join(_row_html(c, len(cols)) for c in cells) + "</table>"
+            return _spanned_grid(groups, cols, rules).html()
     rows = _rows(lines)
     cols = ruled_cols or _columns(rows)
-    if len(cols) >= 2:
-        rows = [_split_row(row, cols) for row in rows]
     if len(cols) < 2:
         cells = [[(i, 1, ln.text) for i, ln in enumerate(row)] for row in rows]
-        return "<table>" + "".join(_row_html(c, 0) for c in cells) + "</table>"
+        return Grid(cells, max(len(row) for row in rows)).html()
+    rows = [_split_row(row, cols) for row in rows]
     cells = _fold_continuations(rows, [_merge_cells(row, cols) for row in rows])
-    return "<table>" + "".join(_row_html(c, len(cols)) for c in cells) + "</table>"
+    return Grid(cells, len(cols)).html()
