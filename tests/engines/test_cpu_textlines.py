@@ -127,3 +127,32 @@ def test_list_marker_joins_its_item_across_a_tab_gap() -> None:
     columns = line_chars("left", 100, 200, newline=False) + line_chars("right", 100 + 47 + 40, 200)
     lines = lines_from_chars(bullet + item + columns)
     assert [ln.text for ln in lines] == ["- Layout elements", "left", "right"]
+
+
+def _turned_left(text: str, x: float, bottom: float, size: float = 24.0) -> list[TextChar]:
+    """Glyphs of a line turned 90 degrees to the left: it reads bottom to top; a
+    narrow "I" gets a short box, as PDFium gives it."""
+    out = []
+    for ch in text:
+        step = 7.0 if ch == "I" else 18.0
+        out.append(TextChar(ch, (x, bottom - step, x + size, bottom), font_size=size))
+        bottom -= step
+    return out
+
+
+def test_turned_heading_written_in_two_pieces_is_one_line() -> None:
+    # The producer wrote "QI" and "BM_DB_SECADM" as two objects; "QI" alone even
+    # looks like a row. Read bottom to top, they are one heading.
+    chars = [
+        *_turned_left("BM_DB_SECADM", 1250, 1326),
+        TextChar("\n", (1271, 1136, 1271, 1136), font_size=24, generated=True),
+        *_turned_left("QI", 1250, 1353),
+    ]
+    (line,) = lines_from_chars(chars)
+    assert line.text == "QIBM_DB_SECADM"
+    assert line.vertical
+
+
+def test_two_vertical_columns_side_by_side_stay_apart() -> None:
+    chars = [*_turned_left("LEFT", 100, 500), *_turned_left("RIGHT", 200, 500)]
+    assert sorted(ln.text for ln in lines_from_chars(chars)) == ["LEFT", "RIGHT"]

@@ -219,6 +219,64 @@ def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
     return out
 
 
+def _upward(run: _Run) -> bool:
+    """Whether a vertical run reads bottom to top (text turned 90° to the left)."""
+    return len(run.chars) >= 2 and run.chars[-1].box[1] < run.chars[0].box[1]
+
+
+def _merge_column_pieces(runs: list[_Run]) -> list[_Run]:
+    """Rejoin pieces of one turned line of text (a rotated table heading that the
+    producer wrote as "QI" + "BM_DB_SECADM"): vertical runs in one narrow column,
+    end to end, joined in the direction they read."""
+    vertical = [r for r in runs if _columnar(r)]
+    if len(vertical) < 2:
+        return runs
+    absorbed: set[int] = set()
+    for a in vertical:
+        if id(a) in absorbed:
+            continue
+        merged = True
+        while merged:
+            merged = False
+            for b in vertical:
+                if b is a or id(b) in absorbed or not _end_to_end(a, b):
+                    continue
+                assert a.box is not None and b.box is not None
+                up = _upward(a) or _upward(b)
+                first_is_a = (a.box[1] > b.box[1]) if up else (a.box[1] < b.box[1])
+                chars = [*a.chars, *b.chars] if first_is_a else [*b.chars, *a.chars]
+                a.chars, a.box = [], None
+                for ch in chars:
+                    a.add(ch)
+                a.spaces, a.vertical = set(), True
+                absorbed.add(id(b))
+                merged = True
+                break
+    return [r for r in runs if id(r) not in absorbed]
+
+
+def _columnar(run: _Run) -> bool:
+    """A vertical run, or a short one whose glyphs stack in one column (two
+    glyphs of turned text can look like a row to the row test)."""
+    if run.box is None:
+        return False
+    if run.vertical:
+        return True
+    x1, y1, x2, y2 = run.box
+    if len(run.chars) < 2 or y2 - y1 <= x2 - x1:
+        return False
+    return all(min(c.box[2], x2) - max(c.box[0], x1) >= 0.7 * (x2 - x1) for c in run.chars)
+
+
+def _end_to_end(a: _Run, b: _Run) -> bool:
+    assert a.box is not None and b.box is not None
+    size = max(a.size(), b.size(), 1.0)
+    inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    narrow = min(a.box[2] - a.box[0], b.box[2] - b.box[0])
+    gap = max(b.box[1] - a.box[3], a.box[1] - b.box[3])
+    return narrow > 0 and inter >= 0.7 * narrow and -0.3 * size <= gap <= 0.6 * size
+
+
 def _fix_lam_alef(chars: list[TextChar]) -> list[TextChar]:
     """PDFium splits the lam-alef ligature into alef then lam; logical order is lam first."""
     out = list(chars)
@@ -309,7 +367,7 @@ def lines_from_chars(chars: Sequence[TextChar]) -> list[Line]:
         chars = visible
     chars = _repair_flat_boxes(chars)
     use_fs = font_sizes_usable(chars)
-    runs = _merge_row_pieces(_split_runs(chars, use_fs))
+    runs = _merge_column_pieces(_merge_row_pieces(_split_runs(chars, use_fs)))
     lines: list[Line] = []
     for run in runs:
         run.chars = _fix_lam_alef(run.chars)
