@@ -64,6 +64,24 @@ def test_line_over_two_columns_is_split_at_the_gutter() -> None:
     assert len(split_at_columns(_line("spanning header", 100, 0), [(90, 160), (161, 260)])) == 1
 
 
+def test_split_keeps_the_text_layers_narrow_spaces() -> None:
+    # Korean set with negative tracking: the space glyph leaves a gap far under the
+    # gap rule, but the text layer says a space is there.
+    size = 26.0
+    glyphs, x = [], 100.0
+    for ch in "1군 감염병":
+        if ch != " ":
+            glyphs.append((ch, (x, 0.0, x + 20, size)))
+        x += 18 if ch != " " else 4
+    x += 160  # the gutter
+    for ch in "1급":
+        glyphs.append((ch, (x, 0.0, x + 20, size)))
+        x += 18
+    line = Line(text="1군 감염병 1급", box=(100, 0, x, size), size=size, glyphs=glyphs)
+    pieces = split_at_columns(line, [(90, 200), (300, 400)])
+    assert [p.text for p in pieces] == ["1군 감염병", "1급"]
+
+
 def test_no_image_means_no_rules() -> None:
     assert find_rules(None, (0, 0, 10, 10)) == NO_RULES
     assert table_html([_line("a", 0, 0), _line("b", 100, 0)], rules=([], [])).count("<td>") == 2

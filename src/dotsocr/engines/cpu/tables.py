@@ -90,11 +90,33 @@ def _merge_cells(row: list[Line], cols: list[tuple[float, float]]) -> list[Cell]
     return out
 
 
-def _piece_text(glyphs: list[tuple[str, Box]], size: float) -> str:
+def _spaced_glyphs(line: Line) -> set[int]:
+    """Indices of the line's (non-space) glyphs that its text puts a space before.
+    The text layer's own spaces are narrower than any gap rule in tight scripts
+    (Korean set with negative tracking), so they are read from the text; empty
+    when text and glyphs do not pair up one to one (a ligature spelled out)."""
+    glyphs = [g for g in line.glyphs if not g[0].isspace()]
+    letters = [c for c in line.text if not c.isspace()]
+    if len(letters) != len(glyphs) or any(
+        len(g[0]) != 1 or g[0] != c for g, c in zip(glyphs, letters, strict=True)
+    ):
+        return set()
+    out: set[int] = set()
+    k = 0
+    for i, ch in enumerate(line.text):
+        if ch.isspace():
+            continue
+        if i > 0 and line.text[i - 1].isspace():
+            out.add(k)
+        k += 1
+    return out
+
+
+def _piece_text(glyphs: list[tuple[str, Box]], size: float, spaced: list[bool]) -> str:
     parts: list[str] = []
     prev: Box | None = None
-    for text, box in glyphs:
-        if prev is not None and box[0] - prev[2] > SPACE_GAP * size:
+    for (text, box), space in zip(glyphs, spaced, strict=True):
+        if prev is not None and (space or box[0] - prev[2] > SPACE_GAP * size):
             parts.append(" ")
         parts.append(text)
         prev = box
@@ -108,11 +130,13 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
     if len(glyphs) < 2 or line.vertical:
         return [line]
+    spaced = _spaced_glyphs(line)
     hit = [k for k, (a, b) in enumerate(cols) if min(b, line.box[2]) - max(a, line.box[0]) > 0]
     if len(hit) < 2:
         return [line]
     pieces: dict[int, list[tuple[str, Box]]] = {}
-    for g in glyphs:
+    flags: dict[int, list[bool]] = {}
+    for i, g in enumerate(glyphs):
         cx = (g[1][0] + g[1][2]) / 2
         k = min(
             hit,
@@ -123,6 +147,7 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
             ),
         )
         pieces.setdefault(k, []).append(g)
+        flags.setdefault(k, []).append(i in spaced)
     if len(pieces) < 2:
         return [line]
     order = sorted(pieces)
@@ -138,7 +163,7 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
         gl = pieces[k]
         out.append(
             Line(
-                text=_piece_text(gl, line.size),
+                text=_piece_text(gl, line.size, flags[k]),
                 box=union(g[1] for g in gl),
                 size=line.size,
                 bold=line.bold,
