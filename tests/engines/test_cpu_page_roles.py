@@ -13,9 +13,11 @@ from dotsocr.engines.cpu.lists import segment_lists
 from dotsocr.engines.cpu.page_roles import (
     footnotes_last,
     is_caption_text,
+    join_number_badges,
     mark_captions,
     mark_edge_furniture,
     mark_margins,
+    promote_headings,
 )
 from dotsocr.engines.cpu.textlines import Line
 
@@ -190,3 +192,33 @@ def test_edge_furniture_lone_number_and_closing_heading() -> None:
     after = _block("Text", "More text.", (370, 2070, 1330, 2100))
     mark_edge_furniture([body, heading, after], H)
     assert heading.category == "Section-header"
+
+
+def test_headings_promoted_and_demoted() -> None:
+    bold = _block("Text", "Results and discussion", (370, 400, 900, 430))
+    bold.lines[0].bold = True
+    plain = _block("Text", "A plain short line", (370, 500, 900, 530))
+    sentence = _block("Text", "This bold line ends a sentence.", (370, 600, 1200, 630))
+    sentence.lines[0].bold = True
+    bullet = _block("Section-header", "• IBM MT/ST: introduced in 1964", (370, 700, 1200, 730))
+    mark = _block("Section-header", "®", (1500, 100, 1520, 130))
+    numbered = _block("Section-header", "(2) Supervision", (370, 800, 900, 830))
+    promote_headings([bold, plain, sentence, bullet, mark, numbered], 28.0)
+    assert [b.category for b in (bold, plain, sentence, bullet, mark, numbered)] == [
+        "Section-header", "Text", "Text", "List-item", "Text", "Section-header",
+    ]  # fmt: skip
+
+
+def test_a_chapter_number_badge_joins_its_heading() -> None:
+    badge = _block("Text", "3", (204, 1013, 225, 1053), size=37.5)
+    head = _block("Text", "Problems", (274, 1014, 370, 1054), size=37.5)
+    head.lines[0].bold = True
+    body_text = _block("Text", "12", (900, 1013, 930, 1053))  # a number far away stays
+    out = join_number_badges([badge, head, body_text], 32.0)
+    assert [(b.category, b.text) for b in out] == [
+        ("Section-header", "3 Problems"), ("Text", "12"),
+    ]  # fmt: skip
+    # A plain, body-sized neighbour (a table-of-contents row) is not a heading.
+    toc_no = _block("Text", "1", (200, 300, 220, 330))
+    toc = _block("Text", "Intro", (260, 300, 400, 330))
+    assert len(join_number_badges([toc_no, toc], 28.0)) == 2

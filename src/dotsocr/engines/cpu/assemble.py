@@ -27,11 +27,13 @@ from dotsocr.engines.cpu.page_roles import (
     footnotes_last,
     headings_in_the_header_band,
     is_page_number,
+    join_number_badges,
     mark_captions,
     mark_edge_furniture,
     mark_formulas,
     mark_margins,
     mark_title,
+    promote_headings,
 )
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
@@ -340,12 +342,14 @@ def assemble(
     blocks.extend(table_blocks)
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]
+    blocks = join_number_badges(blocks, body)
     headings_in_the_header_band(blocks, body)
-    if first_page:
-        mark_title(blocks, body, height)
     mark_margins(blocks, body, height)
     mark_edge_furniture(blocks, height, body)
     mark_captions(blocks, height)
+    promote_headings(blocks, body)
+    if first_page:
+        mark_title(blocks, body, height)
     mark_formulas(blocks)
     order = reading_order([b.box for b in blocks], rtl=rtl or vertical)
     return footnotes_last([blocks[i] for i in order])

@@ -15,7 +15,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
+from dotsocr.engines.cpu.lists import is_list_start
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-\u2013(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013)\]]?"
@@ -33,6 +35,7 @@ CAPTION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
+_BADGE = re.compile(r"^\s*\d{1,2}\s*$")
 _TEXT_LIKE = ("Text", "Section-header", "List-item")
 #: Share of the page height at the top and bottom that counts as margin for a lone
 #: page number (running text is held to a tighter margin).
@@ -74,6 +77,60 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
         elif len(b.lines) <= 3 and (
             all(ln.bold for ln in b.lines) or (body > 0 and b.size >= 1.15 * body)
         ):
+            b.category = "Section-header"
+
+
+def join_number_badges(blocks: list[Block], body: float) -> list[Block]:
+    """A chapter number set apart before its heading ("3" + "Problems", often in a
+    box of its own) joins the heading as one Section-header "3 Problems"."""
+    out = list(blocks)
+    for badge in blocks:
+        if not badge.text or not _BADGE.match(badge.text) or not badge.lines:
+            continue
+        size = max(badge.size, 1.0)
+        for head in out:
+            if head is badge or head.category not in ("Text", "Section-header") or not head.lines:
+                continue
+            if not head.text or len(head.text) > 80 or head.text.rstrip().endswith(_SENTENCE_END):
+                continue
+            rows = min(badge.box[3], head.box[3]) - max(badge.box[1], head.box[1])
+            gap = head.box[0] - badge.box[2]
+            styled = head.category == "Section-header" or all(ln.bold for ln in head.lines) or (
+                body > 0 and head.size >= 1.15 * body
+            )
+            if rows >= 0.5 * min(badge.box[3] - badge.box[1], head.box[3] - head.box[1]) and (
+                -0.2 * size <= gap <= 3 * size and styled
+            ):
+                head.text = f"{badge.text.strip()} {head.text}"
+                head.box = union((badge.box, head.box))
+                head.lines = [*badge.lines, *head.lines]
+                head.category = "Section-header"
+                out.remove(badge)
+                break
+    return out
+
+
+def promote_headings(blocks: Sequence[Block], body: float) -> None:
+    """A one-line Text block set in bold or clearly larger than the body, short and
+    not a sentence, is a heading the layout model boxed as text; a "heading" that
+    starts with a bullet is a list item, and one without two letters or digits
+    ("®") is text."""
+    for b in blocks:
+        if b.category == "Section-header" and b.text:
+            text = b.text.strip()
+            if sum(c.isalnum() for c in text) < 2:
+                b.category = "Text"
+            elif is_list_start(text) and not text[0].isalnum() and text[0] not in "(#":
+                b.category = "List-item"
+            continue
+        if b.category != "Text" or len(b.lines) != 1 or not b.text:
+            continue
+        text = b.text.strip()
+        if not 2 <= len(text) <= 80 or text.endswith((*_SENTENCE_END, ",", ";", ":")):
+            continue
+        if sum(c.isalpha() for c in text) < 2 or is_list_start(text) or is_page_number(text):
+            continue
+        if b.lines[0].bold or (body > 0 and b.size >= 1.2 * body):
             b.category = "Section-header"
 
 
