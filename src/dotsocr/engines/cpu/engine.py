@@ -22,6 +22,8 @@ from dotsocr.engines.cpu.boxes import to_int_box
 from dotsocr.engines.cpu.headers import relabel_running_headers
 from dotsocr.engines.cpu.layout import Region, detect_regions
 from dotsocr.engines.cpu.ocr import ocr_lines, recognize, to_bgr
+from dotsocr.engines.cpu.orientation import box_back, rotate
+from dotsocr.engines.cpu.orientation import choose as choose_orientation
 from dotsocr.engines.cpu.textlayer_check import check_text_layer
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.model import Element, Page
@@ -141,18 +143,30 @@ class CpuEngine:
         timings: dict[str, float] = {}
         warnings: list[str] = []
         lines, method = self._text_or_ocr(page, bgr, blank, timings, warnings)
+        angle = 0
+        if method == "ocr" and lines:
+            start = time.perf_counter()
+            reading = choose_orientation(
+                lines, bgr, lambda img: ocr_lines(img, self.options.det_limit_side_len)
+            )
+            timings["orientation"] = time.perf_counter() - start
+            if reading.angle:
+                angle, lines = reading.angle, reading.lines
+                warnings.append(f"page is turned: read after rotating it {angle}° anticlockwise")
+        work = rotate(bgr, angle) if angle else bgr
+        work_h, work_w = work.shape[:2]
 
         regions: list[Region] = []
         if self.options.layout and (lines or not blank):
             start = time.perf_counter()
-            regions = detect_regions(bgr, self.options.layout_conf)
+            regions = detect_regions(work, self.options.layout_conf)
             timings["layout"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        blocks = assemble(lines, regions, width, height, first_page=page.number == 1, image=bgr)
+        blocks = assemble(lines, regions, work_w, work_h, first_page=page.number == 1, image=work)
         elements = [
             Element(
-                bbox=to_int_box(b.box, width, height),
+                bbox=to_int_box(box_back(b.box, angle, width, height), width, height),
                 category=b.category,  # type: ignore[arg-type]
                 text=None if b.category == "Picture" else b.text,
             )
