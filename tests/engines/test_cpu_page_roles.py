@@ -151,8 +151,12 @@ def test_captions_but_not_sentences_about_figures() -> None:
     table = Block("Table", (380, 300, 1500, 600), [], "<table></table>")
     about = Block("Caption", (380, 200, 1200, 230), [_row("x", 200)], "Table 3-1 summarizes these.")
     title = Block("Text", (380, 260, 1000, 290), [_row("x", 260)], "Table 3-1 Special registers")
-    mark_captions([table, about, title], H)
+    heading = Block("Caption", (380, 240, 900, 270), [_row("x", 240)], "3. Reference throughput")
+    heading.lines[0].bold = True
+    plain_caption = Block("Caption", (380, 610, 900, 640), [_row("x", 610)], "3. Results per run")
+    mark_captions([table, about, title, heading, plain_caption], H, body=28.0)
     assert (about.category, title.category) == ("Text", "Caption")
+    assert (heading.category, plain_caption.category) == ("Section-header", "Caption")
 
 
 def _block(category: str, text: str, box: tuple[float, float, float, float], size: float = 28):

@@ -346,7 +346,7 @@ def assemble(
     headings_in_the_header_band(blocks, body)
     mark_margins(blocks, body, height)
     mark_edge_furniture(blocks, height, body)
-    mark_captions(blocks, height)
+    mark_captions(blocks, height, body)
     promote_headings(blocks, body)
     if first_page:
         mark_title(blocks, body, height)

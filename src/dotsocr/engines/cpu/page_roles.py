@@ -36,6 +36,7 @@ CAPTION = re.compile(
 )
 _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 _BADGE = re.compile(r"^\s*\d{1,2}\s*$")
+_SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\w")
 _TEXT_LIKE = ("Text", "Section-header", "List-item")
 #: Share of the page height at the top and bottom that counts as margin for a lone
 #: page number (running text is held to a tighter margin).
@@ -215,16 +216,29 @@ def mark_edge_furniture(blocks: Sequence[Block], height: int, body: float = 0.0)
                 b.category = "Page-footer"
 
 
-def mark_captions(blocks: Sequence[Block], height: int) -> None:
+def _numbered_heading(b: Block, body: float) -> bool:
+    """One short line numbered like a section ("3. Results", "2.1 Data") and set
+    bold or larger than the body: a heading, even right above a table."""
+    if len(b.lines) != 1 or not b.text or len(b.text) > 80 or CAPTION.match(b.text):
+        return False
+    styled = b.lines[0].bold or (body > 0 and b.size >= 1.15 * body)
+    return styled and bool(_SECTION_NUMBER.match(b.text))
+
+
+def mark_captions(blocks: Sequence[Block], height: int, body: float = 0.0) -> None:
     """Short "Figure 3-1 ..." / "Table 2 ..." text right above or below a picture or
     table is its caption (the layout model misses some); a "caption" that is a
-    sentence about a figure ("Figure 3-5 shows ...") is text."""
+    sentence about a figure ("Figure 3-5 shows ...") is text, and one that is a
+    numbered heading in bold ("3. Results") is a heading."""
     anchors = [b.box for b in blocks if b.category in ("Picture", "Table")]
     for b in blocks:
         if not b.text:
             continue
         if b.category == "Caption" and CAPTION.match(b.text) and not is_caption_text(b.text):
             b.category = "Text"
+            continue
+        if b.category == "Caption" and _numbered_heading(b, body):
+            b.category = "Section-header"
             continue
         if b.category != "Text" or len(b.lines) > 6 or not is_caption_text(b.text):
             continue
