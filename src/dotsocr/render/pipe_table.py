@@ -16,9 +16,7 @@ without attributes. Line breaks (``<br>``, newlines) become spaces and ``|`` bec
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
-from dotsocr.render.sanitize import TABLE_TAGS, escape_tags
+from dotsocr.render.sanitize import TABLE_TAGS, MarkupReader, escape_tags
 
 #: Inline formatting kept live inside a cell, as the HTML form keeps it.
 _INLINE_TAGS = frozenset({"b", "i", "em", "strong", "sub", "sup", "u"})
@@ -34,11 +32,11 @@ class _NotSimple(Exception):
     """The table is not a plain grid; it keeps its HTML form."""
 
 
-class _GridReader(HTMLParser):
+class _GridReader(MarkupReader):
     """Reads one table into rows of cell texts, or raises _NotSimple."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
+        super().__init__()
         self.rows: list[list[str]] = []
         self.seen_table = False
         self.open = False  # inside <table>...</table>
@@ -152,23 +150,8 @@ class _GridReader(HTMLParser):
         elif data.strip():
             raise _NotSimple
 
-    def handle_entityref(self, name: str) -> None:
-        self._text(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self._text(f"&#{name};")
-
-    def handle_comment(self, data: str) -> None:
-        pass  # as in the HTML form: comments carry nothing a reader needs
-
-    def handle_decl(self, decl: str) -> None:
-        pass
-
-    def unknown_decl(self, data: str) -> None:
-        pass
-
-    def handle_pi(self, data: str) -> None:
-        pass
+    def keep_entity(self, text: str) -> None:
+        self._text(text)
 
 
 def _cell_text(text: str) -> str:

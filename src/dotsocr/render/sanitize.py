@@ -40,10 +40,44 @@ TABLE_ATTRIBUTES = frozenset({"rowspan", "colspan"})
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
-class _TableSanitizer(HTMLParser):
+class MarkupReader(HTMLParser):
+    """An HTML parser that hands entities on as written (so they show as the model
+    wrote them) and drops comments, declarations and processing instructions, which
+    carry nothing a reader needs and can hide markup."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
+
+    def keep_entity(self, text: str) -> None:
+        """Called with an entity or character reference as written ("&amp;")."""
+        raise NotImplementedError
+
+    def handle_entityref(self, name: str) -> None:
+        self.keep_entity(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.keep_entity(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        pass
+
+    def handle_decl(self, decl: str) -> None:
+        pass
+
+    def unknown_decl(self, data: str) -> None:
+        pass
+
+    def handle_pi(self, data: str) -> None:
+        pass
+
+
+class _TableSanitizer(MarkupReader):
+    def __init__(self) -> None:
+        super().__init__()
         self.parts: list[str] = []
+
+    def keep_entity(self, text: str) -> None:
+        self.parts.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in TABLE_TAGS:
@@ -67,24 +101,6 @@ class _TableSanitizer(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(html.escape(data, quote=False))
-
-    def handle_entityref(self, name: str) -> None:
-        self.parts.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self.parts.append(f"&#{name};")
-
-    def handle_comment(self, data: str) -> None:
-        pass  # comments carry nothing a reader needs, and can hide markup
-
-    def handle_decl(self, decl: str) -> None:
-        pass
-
-    def unknown_decl(self, data: str) -> None:
-        pass
-
-    def handle_pi(self, data: str) -> None:
-        pass
 
 
 def safe_table_html(text: str) -> str:
