@@ -80,6 +80,9 @@ def test_run_in_heading_by_size_or_weight() -> None:
     assert run_in_heading(bold) == 1
     plain = [_row("Results were measured", 100), _row("twice on every page.", 140)]
     assert run_in_heading(plain) == 0
+    caption = [_row("Figure 1. Sample program: sieve of", 100), _row("initialized to", 140)]
+    caption[0].bold = True
+    assert run_in_heading(caption) == 0
     # OCR sizes vary from line to line: no heading guessed from size alone.
     noisy = [_row("Heading", 100, size=36), _row("a", 150, size=30), _row("b", 190, size=33)]
     assert run_in_heading(noisy) == 0

@@ -197,6 +197,8 @@ def run_in_heading(ordered: Sequence[Line]) -> int:
         return 0
     if text.endswith((",", ";")) or sum(c.isalnum() for c in text) < 2:
         return 0
+    if CAPTION.match(text):
+        return 0  # "Figure 1." in bold opens a caption, not a heading
     sizes = [ln.size for ln in rest]
     even = max(sizes) <= 1.02 * min(sizes)
     larger = even and min(ln.size for ln in head) >= 1.06 * max(sizes)
