@@ -77,3 +77,14 @@ def test_no_bridge_over_a_full_width_band() -> None:
     boxes = [low_r, wide, lone, R1, L1, low_l]
     order = [boxes[i] for i in reading_order(boxes)]
     assert order == [L1, R1, lone, wide, low_l, low_r]
+
+
+def test_caption_beside_its_figure_follows_it_and_a_sidebar_comes_after_the_main_text() -> None:
+    figure = (100, 200, 900, 700)
+    side_caption = (950, 500, 1500, 600)  # beside the figure's lower half
+    after = (100, 760, 1500, 900)  # full-width text under both
+    main1, main2 = (100, 1000, 1100, 1300), (100, 1340, 1100, 1700)
+    sidebar = (1200, 1000, 1500, 1700)  # a boxed note beside the main column
+    boxes = [sidebar, after, side_caption, main2, figure, main1]
+    order = [boxes[i] for i in reading_order(boxes)]
+    assert order == [figure, side_caption, after, main1, main2, sidebar]
