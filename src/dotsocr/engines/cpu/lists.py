@@ -61,28 +61,36 @@ def _rows(ordered: Sequence[Line]) -> list[list[Line]]:
     return rows
 
 
+def _size(lines: list[Line], head: Line) -> float:
+    return max(min(lines[-1].size, head.size), 1.0)
+
+
+def _gap_before(lines: list[Line], head: Line) -> bool:
+    """Whether a paragraph gap lies between ``lines`` and the row starting at ``head``."""
+    return head.box[1] - lines[-1].box[3] > PARAGRAPH_GAP * _size(lines, head)
+
+
+def _short_last_row(lines: list[Line], head: Line, left: float, right: float) -> bool:
+    """Whether the last row of ``lines`` stops short of the block's right edge (its
+    sentence or item ended there rather than wrapping)."""
+    top = lines[-1].box[1] - 0.5 * _size(lines, head)
+    reach = max(ln.box[2] for ln in lines if ln.box[1] >= top)
+    return reach < left + SHORT_ROW * (right - left)
+
+
 def _continues(item: list[Line], row: list[Line], left: float, right: float) -> bool:
-    """Whether ``row`` (not a list start) is more of the list item ``item``."""
-    first, last = item[0], item[-1]
+    """Whether ``row`` (not a list start) is more of the list item ``item``: no
+    paragraph gap, and a hanging indent or an item line that wrapped."""
     head = row[0]
-    size = max(min(last.size, head.size), 1.0)
-    if head.box[1] - last.box[3] > PARAGRAPH_GAP * size:
+    if _gap_before(item, head):
         return False
-    if head.box[0] > first.box[0] + HANGING_INDENT * size:
-        return True
-    last_right = max(ln.box[2] for ln in item if ln.box[1] >= last.box[1] - 0.5 * size)
-    return last_right >= left + SHORT_ROW * (right - left)
+    hanging = head.box[0] > item[0].box[0] + HANGING_INDENT * _size(item, head)
+    return hanging or not _short_last_row(item, head, left, right)
 
 
 def _ended(prose: list[Line], head: Line, left: float, right: float) -> bool:
-    """Whether the prose before ``head`` ended: its last row is short or a
-    paragraph gap lies between."""
-    last = prose[-1]
-    size = max(min(last.size, head.size), 1.0)
-    if head.box[1] - last.box[3] > PARAGRAPH_GAP * size:
-        return True
-    last_right = max(ln.box[2] for ln in prose if ln.box[1] >= last.box[1] - 0.5 * size)
-    return last_right < left + SHORT_ROW * (right - left)
+    """Whether the prose before ``head`` ended: a paragraph gap or a short last row."""
+    return _gap_before(prose, head) or _short_last_row(prose, head, left, right)
 
 
 def segment_lists(ordered: Sequence[Line]) -> list[Segment]:
