@@ -45,6 +45,12 @@ NUMBER_MARGIN = 0.2
 BOTTOM_EDGE = 0.92
 
 
+def _set_apart(b: Block, body: float, ratio: float) -> bool:
+    """Whether a block is styled like a heading: all bold, or at least ``ratio``
+    times the body size."""
+    return all(ln.bold for ln in b.lines) or (body > 0 and b.size >= ratio * body)
+
+
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(unicodedata.normalize("NFKC", text).strip()))
 
@@ -76,7 +82,7 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
         if _is_sentence(b.text):
             b.category = "Text"
         elif len(b.lines) <= 3 and (
-            all(ln.bold for ln in b.lines) or (body > 0 and b.size >= 1.15 * body)
+            _set_apart(b, body, 1.15)
         ):
             b.category = "Section-header"
 
@@ -96,9 +102,7 @@ def join_number_badges(blocks: list[Block], body: float) -> list[Block]:
                 continue
             rows = min(badge.box[3], head.box[3]) - max(badge.box[1], head.box[1])
             gap = head.box[0] - badge.box[2]
-            styled = head.category == "Section-header" or all(ln.bold for ln in head.lines) or (
-                body > 0 and head.size >= 1.15 * body
-            )
+            styled = head.category == "Section-header" or _set_apart(head, body, 1.15)
             if rows >= 0.5 * min(badge.box[3] - badge.box[1], head.box[3] - head.box[1]) and (
                 -0.2 * size <= gap <= 3 * size and styled
             ):
@@ -131,7 +135,7 @@ def promote_headings(blocks: Sequence[Block], body: float) -> None:
             continue
         if sum(c.isalpha() for c in text) < 2 or is_list_start(text) or is_page_number(text):
             continue
-        if b.lines[0].bold or (body > 0 and b.size >= 1.2 * body):
+        if _set_apart(b, body, 1.2):
             b.category = "Section-header"
 
 
@@ -221,8 +225,7 @@ def _numbered_heading(b: Block, body: float) -> bool:
     bold or larger than the body: a heading, even right above a table."""
     if len(b.lines) != 1 or not b.text or len(b.text) > 80 or CAPTION.match(b.text):
         return False
-    styled = b.lines[0].bold or (body > 0 and b.size >= 1.15 * body)
-    return styled and bool(_SECTION_NUMBER.match(b.text))
+    return _set_apart(b, body, 1.15) and bool(_SECTION_NUMBER.match(b.text))
 
 
 def mark_captions(blocks: Sequence[Block], height: int, body: float = 0.0) -> None:
