@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from dots_fake_server import FakeServer, Reply, default_responder  # noqa: E402
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions  # noqa: E402
-from dotsocr.engines.dots.request import image_data_url  # noqa: E402
+from dotsocr.engines.vlm.images import image_data_url  # noqa: E402
 from dotsocr.options import ParseOptions  # noqa: E402
 from dotsocr.pipeline import Pipeline  # noqa: E402
 from dotsocr.sources import open_source  # noqa: E402

@@ -20,17 +20,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import require_shared_data
-from dotsocr.engines.select import select_engine
 from dotsocr.options import ParseOptions
-from dotsocr.pipeline import Pipeline
+from dotsocr.run import Batch, run_batch
 
 
 def timed_run(files: list[Path], options: ParseOptions) -> tuple[float, int]:
-    engine = select_engine(options).engine
     with tempfile.TemporaryDirectory() as out:
-        pipeline = Pipeline(engine, options, output_dir=Path(out))
         started = time.perf_counter()
-        summary = pipeline.run(files)
+        summary = run_batch(Batch(files, options, Path(out)))
         return time.perf_counter() - started, summary.processed_pages
 
 
@@ -57,7 +54,7 @@ def main() -> None:
     measure(
         "born-digital (docling PDFs, text layer)",
         born_digital,
-        ParseOptions(engine="cpu"),
+        ParseOptions(engine="cpu", engines={"cpu": {"workers": 1}}),
         args.runs,
     )
     ocr_files = [
@@ -67,7 +64,7 @@ def main() -> None:
     measure(
         "OCR (ja pdf.js pages, forced OCR)",
         ocr_files,
-        ParseOptions(engine="cpu", ocr="always"),
+        ParseOptions(engine="cpu", engines={"cpu": {"ocr": "always", "workers": 1}}),
         args.runs,
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,6 +2,11 @@
 
 Tests script its answers with a ``responder(info, attempt) -> Reply``; it validates
 each chat request the way vLLM would (DESIGN.md §3) and records every request.
+With ``dialect="openai"`` it checks requests as a server that applies the model's
+own chat template would want them (ollama, llama.cpp, LM Studio): no image
+placeholder in the text, the token limit in ``max_tokens``. ``owned_by``,
+``max_model_len=None`` and ``routes`` (extra GET paths answering fixed JSON) let it
+pose as those servers for dialect detection.
 
     with FakeServer(responder=lambda info, attempt: Reply(text="hi")) as server:
         options = ClientOptions(servers=(server.url,))
@@ -29,6 +34,8 @@ from dotsocr.geometry import smart_resize
 from dotsocr.protocol import IMAGE_PREFIX
 
 DEFAULT_MODEL = "dotsocr-model"
+#: vLLM's image placeholder tokens; a server with its own chat template adds them.
+PLACEHOLDER_TOKENS = ("<|img|>", "<|imgpad|>", "<|endofimg|>")
 
 
 @dataclass
@@ -61,11 +68,12 @@ class RequestInfo:
     path: str
     headers: dict[str, str]
     body: dict[str, Any] | None = None
+    raw: bytes = b""  # the request body as it arrived
     model: str | None = None
     image_size: tuple[int, int] | None = None  # (width, height) of the decoded PNG
     image_key: str | None = None  # sha1 of the PNG bytes
     pixel: tuple[int, ...] | None = None  # RGB of the top-left pixel: a page marker
-    prompt: str | None = None  # text after the image placeholder
+    prompt: str | None = None  # the text part, after the image placeholder (vllm dialect)
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
@@ -188,12 +196,22 @@ class FakeServer:
         *,
         models: Sequence[str] = (DEFAULT_MODEL,),
         api_key: str | None = None,
-        max_model_len: int = 16384,
+        max_model_len: int | None = 16384,
+        dialect: str = "vllm",
+        owned_by: str = "vllm",
+        routes: dict[str, Any] | None = None,
     ) -> None:
         self.responder = responder
         self.models = list(models)
+        #: Listed at /v1/models and enforced when set (vLLM does); None: neither.
         self.max_model_len = max_model_len
         self.api_key = api_key
+        if dialect not in ("vllm", "openai"):
+            raise ValueError(f"unknown dialect {dialect!r}")
+        self.dialect = dialect
+        self.owned_by = owned_by
+        #: Extra GET paths (no key needed) and the JSON each answers, e.g. "/api/version".
+        self.routes = dict(routes or {})
         self.requests: list[RequestInfo] = []
         self.disconnects = 0  # streams cut short because the client went away
         self._attempts: dict[str, int] = {}
@@ -322,9 +340,16 @@ class FakeServer:
         if not isinstance(text_part, dict) or text_part.get("type") != "text":
             raise _BadRequest(400, "the second content part must be text")
         text = text_part.get("text")
-        if not isinstance(text, str) or not text.startswith(IMAGE_PREFIX):
-            raise _BadRequest(400, f"the text must start with {IMAGE_PREFIX}")
-        info.prompt = text[len(IMAGE_PREFIX) :]
+        if not isinstance(text, str):
+            raise _BadRequest(400, "the text part must be a string")
+        if self.dialect == "vllm":
+            if not text.startswith(IMAGE_PREFIX):
+                raise _BadRequest(400, f"the text must start with {IMAGE_PREFIX}")
+            info.prompt = text[len(IMAGE_PREFIX) :]
+        else:
+            if any(token in text for token in PLACEHOLDER_TOKENS):
+                raise _BadRequest(400, "the text holds image placeholder tokens; leave them out")
+            info.prompt = text
         for name in ("temperature", "top_p"):
             value = body.get(name)
             if value is not None and (
@@ -333,17 +358,21 @@ class FakeServer:
                 raise _BadRequest(400, f"{name} must be a number")
         info.temperature = body.get("temperature")
         info.top_p = body.get("top_p")
-        max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+        if self.dialect == "vllm":
+            max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
+        else:  # ollama's OpenAI layer reads max_tokens only
+            max_tokens = body.get("max_tokens")
         if max_tokens is not None and (
             isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
         ):
             raise _BadRequest(400, "max_completion_tokens must be an integer")
-        if max_tokens is not None and max_tokens > self.max_model_len:
+        limit = self.max_model_len
+        if max_tokens is not None and limit is not None and max_tokens > limit:
             name = "max_completion_tokens" if "max_completion_tokens" in body else "max_tokens"
             raise _BadRequest(
                 400,
                 f"{name}={max_tokens} cannot be greater than max_model_len="
-                f"{self.max_model_len}. Please request fewer output tokens. "
+                f"{limit}. Please request fewer output tokens. "
                 f"(parameter={name}, value={max_tokens})",
                 param=name,
             )
@@ -421,21 +450,22 @@ class _Handler(BaseHTTPRequestHandler):
             info.status = 200
             self._send_json(200, b"")
             return
+        if self.path in self.fake.routes:
+            info.status = 200
+            self._send_json(200, self.fake.routes[self.path])
+            return
         if not self._authorised(info):
             return
         if self.path == "/v1/models":
             info.status = 200
+            limit = self.fake.max_model_len
             self._send_json(
                 200,
                 {
                     "object": "list",
                     "data": [
-                        {
-                            "id": name,
-                            "object": "model",
-                            "owned_by": "vllm",
-                            "max_model_len": self.fake.max_model_len,
-                        }
+                        {"id": name, "object": "model", "owned_by": self.fake.owned_by}
+                        | ({"max_model_len": limit} if limit is not None else {})
                         for name in self.fake.models
                     ],
                 },
@@ -448,6 +478,7 @@ class _Handler(BaseHTTPRequestHandler):
         info = self._info()
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        info.raw = raw
         self.fake._record(info)
         if not self._authorised(info):
             return

@@ -9,7 +9,8 @@ its behaviour:
 - ``oom`` / ``flash`` / ``arch``: print a vLLM-like start-up failure and exit 1.
 - ``never``: listen, /health never turns 200.
 
-FAKE_VLLM_ARGV names a file the arguments are written to (JSON). With
+FAKE_VLLM_ARGV names a file the arguments are written to (JSON), FAKE_VLLM_ENV one
+the environment is written to (JSON). With
 FAKE_VLLM_WORKER=1 it starts a sleeping child in its own process group, like vLLM's
 engine workers, and prints its pid. SIGINT/SIGTERM: prints a line and exits 0.
 """
@@ -54,6 +55,10 @@ def main() -> int:
     if argv_file:
         with open(argv_file, "w", encoding="utf-8") as handle:
             json.dump(args, handle)
+    env_file = os.environ.get("FAKE_VLLM_ENV")
+    if env_file:
+        with open(env_file, "w", encoding="utf-8") as handle:
+            json.dump(dict(os.environ), handle)
     port = int(args[args.index("--port") + 1])
     name = args[args.index("--served-model-name") + 1]
     print(f"INFO fake vLLM starting on port {port}", flush=True)

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from dotsocr.ops.hardware import GpuFacts
-from dotsocr.ops.machine import MachineFacts
+from dotsocr.ops.machine import MachineFacts, WeightsFacts
+from dotsocr.ops.serve_plan import HostFacts
 
 FAKE_VLLM = Path(__file__).resolve().parent / "ops_fake_vllm.py"
 
@@ -49,6 +50,36 @@ NO_GPU_MACHINE = dataclasses.replace(
     flash_attn_version=None,
     vllm_version=None,
 )
+
+
+#: A complete rednote-hilab/dots.ocr weights folder, as probe_weights sees one.
+GOOD_WEIGHTS = WeightsFacts(
+    "/models/DotsOCR",
+    exists=True,
+    is_dir=True,
+    has_config=True,
+    architectures=("DotsOCRForCausalLM",),
+    safetensors=2,
+    safetensors_mb=5800,
+    tokenizer_files=("tokenizer.json", "tokenizer_config.json"),
+)
+
+#: A GPU host ready to serve: vLLM installed, port 8000 free; tests replace the rest.
+GOOD_HOST = HostFacts(
+    weights=GOOD_WEIGHTS,
+    vllm_version="0.11.0",
+    gpus=(GpuFacts("NVIDIA GeForce RTX 4090", "nvidia", 24564, (8, 9)),),
+    free_port=8000,
+    vllm_executable=("/opt/vllm/bin/vllm",),
+    vllm_python="/opt/vllm/bin/python",
+    cpu_bf16=False,
+    cwd=Path("/work"),
+)
+
+
+def host_with(**changes: object) -> HostFacts:
+    """GOOD_HOST with some facts changed."""
+    return dataclasses.replace(GOOD_HOST, **changes)  # type: ignore[arg-type]
 
 
 def machine_with(gpu: GpuFacts | None = None, **changes: object) -> MachineFacts:

@@ -1,7 +1,8 @@
 """dotsocr: PDFs and page images to structured documents.
 
 Public API: ``parse``, ``DotsOCRPDFProcessor``, the data model (``Document``, ``Page``,
-``Element``) and the error types. Nothing else is meant to be imported by users.
+``Element``) and the error types; for batches, ``dotsocr.run.run_batch`` with
+``dotsocr.options.ParseOptions``.
 """
 
 from dotsocr.api import DotsOCRPDFProcessor, parse
@@ -9,9 +10,13 @@ from dotsocr.errors import (
     DotsOCRError,
     EngineError,
     InputError,
+    InputNotFoundError,
+    InputReadError,
     LimitError,
+    OutputDirError,
     PageRangeError,
     PasswordError,
+    UsageError,
 )
 from dotsocr.model import Document, Element, Page
 
@@ -24,10 +29,14 @@ __all__ = [
     "Element",
     "EngineError",
     "InputError",
+    "InputNotFoundError",
+    "InputReadError",
     "LimitError",
+    "OutputDirError",
     "Page",
     "PageRangeError",
     "PasswordError",
+    "UsageError",
     "__version__",
     "parse",
 ]

@@ -1,4 +1,7 @@
-"""The Python API: ``parse()`` and the setup guide's ``DotsOCRPDFProcessor``."""
+"""The Python API: ``parse()`` and the setup guide's ``DotsOCRPDFProcessor``.
+
+Both run through the run layer (:func:`dotsocr.run.run_batch`), like the CLI.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,43 @@ from pathlib import Path
 from typing import Any
 
 from dotsocr.engines.base import Engine
-from dotsocr.engines.select import select_engine
+from dotsocr.engines.registry import select_engine
+from dotsocr.errors import InputNotFoundError, InputReadError
 from dotsocr.model import Document
-from dotsocr.options import EngineChoice, MarkdownTables, ParseOptions, PromptChoice
-from dotsocr.pipeline import Pipeline
+from dotsocr.options import MarkdownTables, ParseOptions, PromptChoice
+from dotsocr.run import Batch, run_batch
+
+#: Old flat names of DotsOCR engine options that Python callers may still pass.
+_DOTS_ALIASES = {"retries": "max_retries"}
 
 
-def _close(engine: Engine) -> None:
-    close = getattr(engine, "close", None)
-    if close is not None:
-        close()
+def engine_options(
+    *, ocr: str | None = None, workers: int | None = None, **dots_options: Any
+) -> dict[str, dict[str, Any]]:
+    """Per-engine options from the flat keyword arguments the API takes: ``ocr`` and
+    ``workers`` for the CPU engine, everything else for the DotsOCR engine."""
+    cpu: dict[str, Any] = {}
+    if ocr is not None:
+        cpu["ocr"] = ocr
+    if workers is not None:
+        cpu["workers"] = workers
+    dots = {_DOTS_ALIASES.get(k, k): v for k, v in dots_options.items()}
+    return {"cpu": cpu, "dots": dots}
+
+
+def _document(
+    path: Path, options: ParseOptions, output_dir: Path | None, engine: Engine | None
+) -> Document:
+    """Run one input; raise when it cannot be read, as a Python caller expects."""
+    if not path.exists():
+        raise InputNotFoundError(path, "no such file")
+    summary = run_batch(Batch([path], options, output_dir), engine=engine)
+    doc = summary.documents[0]
+    if doc.error is not None:
+        error = InputReadError(path, doc.error)
+        error.document = doc  # type: ignore[attr-defined]
+        raise error
+    return doc
 
 
 def parse(
@@ -25,24 +55,28 @@ def parse(
     output_dir: str | Path | None = None,
     dpi: int = 200,
     password: str | None = None,
-    engine: EngineChoice = "auto",
+    engine: str = "auto",
     prompt: PromptChoice = "layout_all",
     server: str | list[str] | None = None,
     ocr: str = "auto",
+    workers: int | None = 1,
     force: bool = False,
     md_tables: MarkdownTables = "html",
+    to: list[str] | None = None,
     **dots_options: Any,
 ) -> Document:
     """Parse one PDF or image into a Document.
 
-    Nothing is written unless ``output_dir`` is given; then the files of DESIGN.md §5
-    are written there and pages already done with the same settings are reused.
-    Problems with the input are reported in ``Document.error`` and per-page
-    ``Page.status``/``Page.error`` rather than raised, as in a batch run.
-    ``md_tables="pipe"`` writes tables with a plain grid as pipe tables in the
-    Markdown files (``Document.markdown(tables="pipe")`` does the same in memory).
+    Nothing is written unless ``output_dir`` is given; then the files ``to`` names
+    (default: json, md, jpg, as DESIGN.md §5) are written there and pages already
+    done with the same settings are reused. Raises ``InputNotFoundError`` (a
+    FileNotFoundError) for a missing file and ``InputReadError`` (a ValueError,
+    with the partial result as ``.document``) for one that cannot be parsed; a
+    page that fails is reported in ``Page.status``/``Page.error`` instead.
+    ``workers`` is the CPU engine's page processes (None: one per core).
     ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
-    ``concurrency``, ``timeout``, ``max_tokens``, ``bbox``, ``fallback``).
+    ``concurrency``, ``timeout``, ``max_tokens``, ``bbox``, ``fallback``,
+    ``dialect``, ``extra_body``, ``page_timeout``).
     """
     servers = [server] if isinstance(server, str) else list(server or [])
     options = ParseOptions(
@@ -52,19 +86,12 @@ def parse(
         engine=engine,
         prompt=prompt,
         server=servers,
-        ocr=ocr,
         force=force,
         md_tables=md_tables,
-        **dots_options,
+        engines=engine_options(ocr=ocr, workers=workers, **dots_options),
+        **({"to": to} if to is not None else {}),
     )
-    choice = select_engine(options)
-    try:
-        pipeline = Pipeline(
-            choice.engine, options, output_dir=Path(output_dir) if output_dir else None
-        )
-        return pipeline.parse_document(Path(source))
-    finally:
-        _close(choice.engine)
+    return _document(Path(source), options, Path(output_dir) if output_dir else None, None)
 
 
 class DotsOCRPDFProcessor:
@@ -110,8 +137,7 @@ class DotsOCRPDFProcessor:
             prompt=self.prompt,
             md_tables=self.md_tables,
             server=[self.server_url] if self.server_url else [],
-            concurrency=self.batch_size,
-            **self._dots_options,
+            engines=engine_options(workers=1, concurrency=self.batch_size, **self._dots_options),
         )
 
     def process_pdf(
@@ -122,18 +148,15 @@ class DotsOCRPDFProcessor:
         output_dir: str | Path | None = None,
         password: str | None = None,
     ) -> Document:
-        """Parse a PDF (or any supported input) into a Document."""
-        pipeline = Pipeline(
-            self._engine,
-            self._options(pages, password),
-            output_dir=Path(output_dir) if output_dir else None,
-        )
-        return pipeline.parse_document(Path(pdf_path))
+        """Parse a PDF (or any supported input) into a Document; raises as ``parse``."""
+        options = self._options(pages, password)
+        out = Path(output_dir) if output_dir else None
+        return _document(Path(pdf_path), options, out, self._engine)
 
     process_image = process_pdf
 
     def close(self) -> None:
-        _close(self._engine)
+        self._engine.close()
 
     def __enter__(self) -> DotsOCRPDFProcessor:
         return self

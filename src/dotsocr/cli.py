@@ -7,23 +7,23 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from dotsocr import __version__
-from dotsocr.errors import DotsOCRError, PageRangeError
+from dotsocr.cli_help import PlainHelpCommand
+from dotsocr.engines.registry import AUTO, engine_names
+from dotsocr.errors import DotsOCRError, PageRangeError, UsageError
 from dotsocr.ops.commands import register as register_ops_commands
 from dotsocr.options import ParseOptions
-
-if TYPE_CHECKING:
-    from dotsocr.engines.base import Engine
-    from dotsocr.pipeline import Reporter, RunSummary
+from dotsocr.writers.registry import DEFAULT_WRITERS, writer_names
 
 app = typer.Typer(
     name="dotsocr",
@@ -37,10 +37,10 @@ app = typer.Typer(
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class EngineName(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    dots = "dots"
+#: Engine names from the registry, plus auto.
+EngineName = Enum(  # type: ignore[misc]
+    "EngineName", {name: name for name in [AUTO, *engine_names()]}, type=str
+)
 
 
 class PromptName(str, Enum):
@@ -66,6 +66,39 @@ class MdTables(str, Enum):
     pipe = "pipe"
 
 
+class Dialect(str, Enum):
+    vllm = "vllm"
+    openai = "openai"
+
+
+# Help panels of `parse`, in the order they are shown.
+INPUT, OUTPUT, RUN, CPU, SERVER, LIMITS = (
+    "Input",
+    "Output",
+    "Engine and run",
+    "CPU engine",
+    "DotsOCR server (--engine dots)",
+    "Limits",
+)
+
+PARSE_EXAMPLES = """\
+**Examples**
+
+* `dotsocr parse report.pdf -o out/`: every page, with the CPU engine unless a server is set
+
+* `dotsocr parse scans/ -o out/ --pages 1-3 --to json,md`: a folder, 3 pages each, no JPGs
+
+* `dotsocr parse big.pdf -o out/ --workers 2`: two pages at once on the CPU
+
+* `dotsocr parse docs/ -o out/ --server http://gpu:8000`: the DotsOCR model on a vLLM server
+
+* `dotsocr parse doc.pdf --server http://127.0.0.1:11434 --dialect openai --model dots.ocr`:
+  an ollama, llama.cpp or LM Studio server
+
+A run that is interrupted keeps the pages it finished; the same command resumes it.
+"""
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dotsocr {__version__}")
@@ -81,121 +114,258 @@ def main_options(
     """dotsocr: structured documents from PDFs and images, on CPU or a DotsOCR GPU server."""
 
 
-@app.command()
+@app.command(cls=PlainHelpCommand, epilog=PARSE_EXAMPLES)
 def parse(
     inputs: Annotated[
         list[Path],
-        typer.Argument(help="PDF files, images (PNG, JPEG, TIFF, WebP, BMP) or folders."),
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results.")] = Path(
-        "output"
-    ),
-    pages: Annotated[
-        str | None, typer.Option(help="Pages to parse, 1-based: '1-3,7', '5-'.")
-    ] = None,
-    dpi: Annotated[int, typer.Option(min=36, max=1200, help="PDF render resolution.")] = 200,
-    password: Annotated[
-        str | None, typer.Option(help="Password for encrypted PDFs.", show_default=False)
-    ] = None,
-    engine: Annotated[
-        EngineName,
-        typer.Option(
-            help="cpu: embedded engine; dots: DotsOCR over vLLM; auto: dots when a server is set."
-        ),
-    ] = EngineName.auto,
-    prompt: Annotated[
-        PromptName,
-        typer.Option(help="What to extract: full layout with text, boxes only, or text only."),
-    ] = PromptName.layout_all,
-    server: Annotated[
-        list[str] | None,
-        typer.Option(help="DotsOCR server URL (repeatable); default $DOTSOCR_SERVER_URL."),
-    ] = None,
-    ocr: Annotated[
-        OcrPolicy,
-        typer.Option(
-            help="CPU engine: OCR always, never, or when the text layer is missing or unusable."
-        ),
-    ] = OcrPolicy.auto,
-    md_tables: Annotated[
-        MdTables,
-        typer.Option(
-            help="Tables in the Markdown files: html (as DotsOCR writes them) or pipe "
-            "(GitHub pipe tables; tables with merged cells or ragged rows stay HTML). "
-            "The JSON is the same either way.",
-        ),
-    ] = MdTables.html,
-    model: Annotated[
-        str | None, typer.Option(help="dots: served model name; default: what the server lists.")
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            help="dots: API key of the server; default $DOTSOCR_API_KEY.", show_default=False
-        ),
-    ] = None,
-    bbox: Annotated[
-        tuple[int, int, int, int] | None,
-        typer.Option(help="dots, grounding_ocr prompt: box in page pixels (x1 y1 x2 y2)."),
-    ] = None,
-    concurrency: Annotated[
-        int, typer.Option(min=1, max=4096, help="dots: requests in flight.")
-    ] = 64,
-    timeout: Annotated[float, typer.Option(min=1, help="dots: seconds per request.")] = 600.0,
-    max_tokens: Annotated[int, typer.Option(min=16, help="dots: tokens per answer.")] = 16384,
-    retries: Annotated[
-        int, typer.Option(min=0, max=20, help="dots: retries of a failed request.")
-    ] = 4,
-    retry_backoff: Annotated[
-        float,
-        typer.Option(min=0.001, help="dots: first retry delay in s; doubles up to 40 times it."),
-    ] = 0.5,
-    fallback: Annotated[
-        bool, typer.Option(help="dots: read pages the model fails with the CPU engine.")
-    ] = True,
-    extra_body: Annotated[
-        str | None,
-        typer.Option(
-            metavar="JSON",
-            help="dots: JSON object merged into every request body, e.g. "
-            "'{\"repetition_penalty\": 1.05}'.",
+        typer.Argument(
+            help="PDF files, images (PNG, JPEG, TIFF, WebP, BMP, GIF) or folders of them.",
+            metavar="INPUT...",
             show_default=False,
+        ),
+    ],
+    pages: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RANGE", help="Pages to parse, 1-based: '1-3,7', '5-'.", rich_help_panel=INPUT
+        ),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            metavar="PW",
+            help="Password for encrypted PDFs.",
+            show_default=False,
+            rich_help_panel=INPUT,
         ),
     ] = None,
     passwords: Annotated[
         Path | None,
         typer.Option(
-            help="File of passwords: 'name<TAB>password' per file, or one to try on all.",
+            metavar="FILE",
+            help="File of passwords: per line a file name, a tab and its password, "
+            "or a password alone to try on every PDF.",
             show_default=False,
+            rich_help_panel=INPUT,
         ),
     ] = None,
-    max_file_size: Annotated[
-        float, typer.Option(min=0.001, help="Largest input file to read, in MB.")
-    ] = 1024.0,
-    max_pages: Annotated[int, typer.Option(min=1, help="Most pages parsed per document.")] = 10_000,
-    page_timeout: Annotated[
-        float, typer.Option(min=1, help="dots: seconds for one page, all its attempts.")
-    ] = 900.0,
-    document_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for one document; pages left then fail.")
-    ] = 6 * 3600.0,
-    max_error_rate: Annotated[
-        float,
-        typer.Option(min=0, max=1, help="Share of failed pages above which a document fails."),
-    ] = 0.1,
     follow_symlinks: Annotated[
-        bool, typer.Option(help="Follow symlinks in input folders that lead outside them.")
+        bool,
+        typer.Option(
+            help="Follow symlinks in input folders that lead outside them.", rich_help_panel=INPUT
+        ),
     ] = False,
-    force: Annotated[bool, typer.Option(help="Redo pages already done.")] = False,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="DIR", help="Folder for the results.", rich_help_panel=OUTPUT
+        ),
+    ] = Path("output"),
+    to: Annotated[
+        str,
+        typer.Option(
+            metavar="FORMATS",
+            help=f"Output formats, comma-separated, from: {', '.join(writer_names())}. "
+            "The manifest is always written; without json, reruns redo pages.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = ",".join(DEFAULT_WRITERS),
+    md_tables: Annotated[
+        MdTables,
+        typer.Option(
+            help="Tables in the Markdown files: html (as DotsOCR writes them) or pipe "
+            "(GitHub pipe tables; tables with merged cells or ragged rows stay HTML).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = MdTables.html,
+    dpi: Annotated[
+        int,
+        typer.Option(
+            min=36, max=1200, metavar="N", help="PDF render resolution.", rich_help_panel=OUTPUT
+        ),
+    ] = 200,
+    force: Annotated[
+        bool, typer.Option(help="Redo pages already done.", rich_help_panel=OUTPUT)
+    ] = False,
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            help="cpu: embedded engine; dots: DotsOCR on a model server; "
+            "auto: dots when a server is set, else cpu.",
+            rich_help_panel=RUN,
+        ),
+    ] = AUTO,
+    prompt: Annotated[
+        PromptName,
+        typer.Option(
+            metavar="MODE",
+            help="What to extract: layout_all (boxes and text), layout_only (boxes), "
+            "ocr (text only) or grounding_ocr (the text in --bbox; dots engine).",
+            rich_help_panel=RUN,
+        ),
+    ] = PromptName.layout_all,
     runner: Annotated[
         RunnerName,
-        typer.Option(help="local: this process; ray: spread pages over a Ray cluster (dots)."),
+        typer.Option(
+            help="local: this machine; ray: spread pages over a Ray cluster (dots).",
+            rich_help_panel=RUN,
+        ),
     ] = RunnerName.local,
     ray_address: Annotated[
         str | None,
-        typer.Option(help="--runner ray: auto, local or ray://head:10001; default $RAY_ADDRESS."),
+        typer.Option(
+            metavar="ADDR",
+            help="--runner ray: auto, local or ray://head:10001; default $RAY_ADDRESS.",
+            rich_help_panel=RUN,
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only print errors.", rich_help_panel=RUN)
+    ] = False,
+    ocr: Annotated[
+        OcrPolicy,
+        typer.Option(
+            help="OCR always, never, or when the text layer is missing or unusable.",
+            rich_help_panel=CPU,
+        ),
+    ] = OcrPolicy.auto,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=256,
+            metavar="N",
+            help="Pages parsed at once, in worker processes. Default: the cores, capped by memory.",
+            show_default=False,
+            rich_help_panel=CPU,
+        ),
+    ] = None,
+    server: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="URL",
+            help="Model server URL (repeatable); default $DOTSOCR_SERVER_URL.",
+            show_default=False,
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    dialect: Annotated[
+        Dialect,
+        typer.Option(
+            help="vllm: vLLM's request form; openai: the standard one, for ollama, "
+            "llama.cpp and LM Studio.",
+            rich_help_panel=SERVER,
+        ),
+    ] = Dialect.vllm,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Served model name; default: what the server lists.",
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KEY",
+            help="API key of the server; default $DOTSOCR_API_KEY.",
+            show_default=False,
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    bbox: Annotated[
+        tuple[int, int, int, int] | None,
+        typer.Option(
+            metavar="X1 Y1 X2 Y2",
+            help="grounding_ocr prompt: box in page pixels.",
+            show_default=False,
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1, max=4096, metavar="N", help="Requests in flight.", rich_help_panel=SERVER
+        ),
+    ] = 64,
+    timeout: Annotated[
+        float, typer.Option(min=1, metavar="S", help="Seconds per request.", rich_help_panel=SERVER)
+    ] = 600.0,
+    max_tokens: Annotated[
+        int, typer.Option(min=16, metavar="N", help="Tokens per answer.", rich_help_panel=SERVER)
+    ] = 16384,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0, max=20, metavar="N", help="Retries of a failed request.", rich_help_panel=SERVER
+        ),
+    ] = 4,
+    retry_backoff: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            metavar="S",
+            help="First retry delay; doubles up to 40 times it.",
+            rich_help_panel=SERVER,
+        ),
+    ] = 0.5,
+    fallback: Annotated[
+        bool,
+        typer.Option(
+            help="Read pages the model fails with the CPU engine.", rich_help_panel=SERVER
+        ),
+    ] = True,
+    extra_body: Annotated[
+        str | None,
+        typer.Option(
+            metavar="JSON",
+            help="JSON object merged into every request body, e.g. "
+            "'{\"repetition_penalty\": 1.05}'.",
+            show_default=False,
+            rich_help_panel=SERVER,
+        ),
+    ] = None,
+    page_timeout: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            metavar="S",
+            help="Seconds for one page, all its attempts.",
+            rich_help_panel=SERVER,
+        ),
+    ] = 900.0,
+    max_file_size: Annotated[
+        float,
+        typer.Option(
+            min=0.001, metavar="MB", help="Largest input file to read.", rich_help_panel=LIMITS
+        ),
+    ] = 1024.0,
+    max_pages: Annotated[
+        int,
+        typer.Option(
+            min=1, metavar="N", help="Most pages parsed per document.", rich_help_panel=LIMITS
+        ),
+    ] = 10_000,
+    document_timeout: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            metavar="S",
+            help="Seconds for one document; pages left then fail.",
+            rich_help_panel=LIMITS,
+        ),
+    ] = 6 * 3600.0,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            metavar="SHARE",
+            help="Share of failed pages above which a document fails.",
+            rich_help_panel=LIMITS,
+        ),
+    ] = 0.1,
 ) -> None:
     """Parse PDFs and images into layout JSON, Markdown and box overlays.
 
@@ -203,10 +373,10 @@ def parse(
     per document: its Markdown and a manifest. Reruns skip pages already done with
     the same settings.
     """
-    from dotsocr.engines.select import select_engine
-    from dotsocr.pipeline import Pipeline
-    from dotsocr.progress import ConsoleReporter, print_summary
-    from dotsocr.sources import discover_inputs, validate_page_range
+    from dotsocr.interrupts import StopOnSignal
+    from dotsocr.progress import make_reporter, print_summary
+    from dotsocr.run import Batch, EngineReady, run_batch
+    from dotsocr.sources import SUPPORTED_EXTENSIONS, discover_inputs, validate_page_range
     from dotsocr.sources.password_file import PasswordBook, read_password_file
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -216,77 +386,116 @@ def parse(
         try:
             validate_page_range(pages)
         except PageRangeError as exc:
-            err.print(f"[red]error[/red]: --pages: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
-    extra = _extra_body(extra_body, err)
+            raise _usage(err, f"--pages: {exc}") from None
     book = PasswordBook()
     if passwords is not None:
         try:
             book = read_password_file(passwords)
         except DotsOCRError as exc:
-            err.print(f"[red]error[/red]: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
-    options = ParseOptions(
-        pages=pages,
-        dpi=dpi,
-        password=password,
-        engine=engine.value,
-        prompt=prompt.value,
-        server=server or [],
-        ocr=ocr.value,
-        md_tables=md_tables.value,
-        force=force,
-        model=model,
-        api_key=api_key,
-        bbox=list(bbox) if bbox else None,
-        concurrency=concurrency,
-        timeout=timeout,
-        max_tokens=max_tokens,
-        fallback=fallback,
-        retries=retries,
-        retry_backoff=retry_backoff,
-        extra_body=extra,
-        passwords=book.anywhere,
-        file_passwords=book.by_name,
-        max_file_mb=max_file_size,
-        max_pages=max_pages,
-        page_timeout=page_timeout,
-        document_timeout=document_timeout,
-        max_error_rate=max_error_rate,
-    )
+            raise _usage(err, str(exc)) from None
+    try:
+        options = ParseOptions(
+            pages=pages,
+            dpi=dpi,
+            password=password,
+            engine=engine.value,
+            prompt=prompt.value,
+            server=server or [],
+            to=to.split(","),
+            md_tables=md_tables.value,
+            force=force,
+            engines={
+                "cpu": {"ocr": ocr.value, "workers": workers},
+                "dots": {
+                    "model": model,
+                    "api_key": api_key,
+                    "bbox": list(bbox) if bbox else None,
+                    "concurrency": concurrency,
+                    "timeout": timeout,
+                    "max_tokens": max_tokens,
+                    "fallback": fallback,
+                    "page_timeout": page_timeout,
+                    "max_retries": retries,
+                    "retry_backoff": retry_backoff,
+                    "dialect": dialect.value,
+                    "extra_body": _extra_body(extra_body, err),
+                },
+            },
+            passwords=book.anywhere,
+            file_passwords=book.by_name,
+            max_file_mb=max_file_size,
+            max_pages=max_pages,
+            document_timeout=document_timeout,
+            max_error_rate=max_error_rate,
+        )
+    except ValidationError as exc:
+        raise _usage(err, _validation_message(exc)) from None
     found = discover_inputs(inputs, follow_symlinks=follow_symlinks)
     for missing in found.missing:
-        err.print(f"[red]error[/red]: {missing}: no such file or folder")
+        err.print(f"[red]error[/red]: {escape(str(missing))}: no such file or folder")
     if not found.files:
-        err.print("[red]error[/red]: no input files to parse")
-        raise typer.Exit(EXIT_USAGE if not found.missing else EXIT_FAILED)
-    try:
-        choice = select_engine(options)
-    except DotsOCRError as exc:
-        err.print(f"[red]error[/red]: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    with closing_engine(choice.engine):
-        prepare = getattr(choice.engine, "prepare", None)
-        try:
-            served = prepare() if prepare is not None else None
-        except DotsOCRError as exc:
-            err.print(f"[red]error[/red]: {exc}")
-            raise typer.Exit(EXIT_FAILED) from None
-        if not quiet:
-            err.print(f"engine: {choice.reason}" + (f", model {served}" if served else ""))
-        show_progress = not quiet and err.is_terminal
-        with ConsoleReporter(err, show_progress=show_progress) as reporter:
-            if runner is RunnerName.ray:
-                summary = _run_on_ray(
-                    choice.engine, options, found.files, output, reporter, ray_address, err
+        if found.empty_folders:
+            kinds = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+            for folder in found.empty_folders:
+                err.print(
+                    f"[red]error[/red]: {escape(str(folder))}: no files to parse in this folder "
+                    f"or below it (looked for {kinds})"
                 )
-            else:
-                pipeline = Pipeline(choice.engine, options, output_dir=output, reporter=reporter)
-                summary = pipeline.run(found.files)
+        elif not found.missing:
+            err.print("[red]error[/red]: no input files to parse")
+        raise typer.Exit(EXIT_USAGE if not found.missing else EXIT_FAILED)
+
+    def engine_ready(ready: EngineReady) -> None:
+        if not quiet:
+            err.print(f"engine: {escape(ready.describe())}")
+
+    def stopping(signum: int) -> None:
+        err.print("stopping: finishing the pages in flight (press Ctrl-C again to stop at once)")
+
+    stop = threading.Event()
+    with make_reporter(err, quiet=quiet) as reporter:
+        batch = Batch(
+            found.files, options, output, reporter, runner.value, ray_address, stop
+        )  # fmt: skip
+        with StopOnSignal(stop, notice=stopping) as signals:
+            try:
+                summary = run_batch(batch, on_engine_ready=engine_ready)
+            except UsageError as exc:
+                raise _usage(err, str(exc)) from None
+            except DotsOCRError as exc:
+                err.print(f"[red]error[/red]: {escape(str(exc))}")
+                raise typer.Exit(EXIT_FAILED) from None
+            except KeyboardInterrupt:
+                where = escape(str(output))
+                err.print(
+                    f"interrupted: pages in flight dropped; the pages saved in {where} stay; "
+                    "run the same command again to resume"
+                )
+                raise typer.Exit(signals.exit_code) from None
+    if signals.received is not None or summary.interrupted:
+        err.print(
+            f"interrupted: {summary.saved_pages} of {summary.planned_pages} pages saved in "
+            f"{escape(str(output))}; run the same command again to resume"
+        )
+        raise typer.Exit(signals.exit_code)
     if not quiet:
         print_summary(out, summary, output)
     failed = bool(found.missing) or not summary.ok
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _usage(err: Console, message: str) -> typer.Exit:
+    """One error line and the usage exit code."""
+    err.print(f"[red]error[/red]: {escape(message)}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    """The first problem pydantic found, as one line naming the option."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"] if part not in ("engines",))
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 def _extra_body(text: str | None, err: Console) -> dict[str, Any]:
@@ -296,39 +505,10 @@ def _extra_body(text: str | None, err: Console) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        err.print(f"[red]error[/red]: --extra-body: not valid JSON ({exc})", markup=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise _usage(err, f"--extra-body: not valid JSON ({exc})") from None
     if not isinstance(value, dict):
-        err.print(
-            f"[red]error[/red]: --extra-body: must be a JSON object, got {type(value).__name__}"
-        )
-        raise typer.Exit(EXIT_USAGE)
+        raise _usage(err, f"--extra-body: must be a JSON object, got {type(value).__name__}")
     return value
-
-
-def _run_on_ray(
-    engine: Engine,
-    options: ParseOptions,
-    files: list[Path],
-    output: Path,
-    reporter: Reporter,
-    address: str | None,
-    err: Console,
-) -> RunSummary:
-    """The Ray runner (dotsocr[ray]); its refusals are usage errors."""
-    from dotsocr.runners import RayRunner, RayRunnerOptions
-
-    try:
-        runner = RayRunner(
-            engine, options, output_dir=output, reporter=reporter,
-            ray_options=RayRunnerOptions(address=address),
-        )  # fmt: skip
-        return runner.run(files)
-    except DotsOCRError as exc:
-        from rich.markup import escape
-
-        err.print(f"[red]error[/red]: {escape(str(exc))}")  # keeps "dotsocr[ray]" intact
-        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()
@@ -337,17 +517,6 @@ def schema() -> None:
     from dotsocr.model import json_schema
 
     typer.echo(json_schema())
-
-
-@contextmanager
-def closing_engine(engine: object) -> Iterator[None]:
-    """Close an engine that holds connections (the dots engine) when the run ends."""
-    try:
-        yield
-    finally:
-        close = getattr(engine, "close", None)
-        if close is not None:
-            close()
 
 
 def _configure_logging(quiet: bool) -> None:

@@ -33,3 +33,30 @@ class EngineError(DotsOCRError):
 
 class LimitError(InputError):
     """An input exceeds a configured limit (size, pages, pixels)."""
+
+
+class UsageError(DotsOCRError):
+    """The run was asked for something it cannot do as given (a bad option, an
+    output folder that cannot be written); nothing was parsed."""
+
+
+class OutputDirError(UsageError):
+    """The output folder is in the way, not writable, or on a read-only place."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class InputNotFoundError(InputError, FileNotFoundError):
+    """The input file does not exist (``parse()`` raises it; batches record it)."""
+
+
+class InputReadError(InputError, ValueError):
+    """The input exists but cannot be parsed: corrupt, encrypted, unsupported, too big."""
+
+
+class EngineSetupError(EngineError, UsageError):
+    """The engine asked for cannot be built from these options (no server given,
+    a prompt it does not support, an unknown engine name)."""

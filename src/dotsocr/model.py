@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
-    from dotsocr.options import MarkdownTables
+    from dotsocr.render.markdown import MarkdownTables
 
 Category = Literal[
     "Caption",

@@ -1,4 +1,9 @@
-"""Settings of one parse run, validated once and hashed into resume keys."""
+"""Settings of one parse run, validated once and hashed into resume keys.
+
+Run-wide settings (pages, DPI, prompt, limits, outputs) are fields here; each
+engine's own settings are its options model from the engine registry, kept under
+``engines`` by engine name, so adding an engine adds no field here.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,22 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from dotsocr.engines.registry import AUTO, engine_spec, validate_engine_options
 from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
+from dotsocr.render.markdown import MarkdownTables
+from dotsocr.writers.registry import DEFAULT_WRITERS, validate_writer_names
 
-EngineChoice = Literal["auto", "cpu", "dots"]
 PromptChoice = Literal["layout_all", "layout_only", "ocr", "grounding_ocr"]
-#: How Markdown shows tables: the reference's HTML, or pipe tables where the grid allows.
-MarkdownTables = Literal["html", "pipe"]
+
+__all__ = ["MarkdownTables", "ParseOptions", "PromptChoice", "settings_hash"]
 
 
 class ParseOptions(BaseModel):
-    """What the user asked for; engine-specific options live with each engine."""
+    """What the user asked for."""
+
+    model_config = ConfigDict(extra="forbid")
 
     pages: str | None = Field(default=None, description="page range such as '1-3,7'")
     dpi: int = Field(default=DEFAULT_DPI, ge=36, le=1200, description="PDF render DPI")
@@ -25,37 +34,26 @@ class ParseOptions(BaseModel):
         default=MAX_PIXELS, gt=0, description="page pixel budget; larger pages are scaled"
     )
     password: str | None = Field(default=None, repr=False)
-    engine: EngineChoice = "auto"
+    engine: str = Field(default=AUTO, description="engine name from the registry, or auto")
     prompt: PromptChoice = "layout_all"
     server: list[str] = Field(default_factory=list, repr=False)
     force: bool = False
-    ocr: Literal["auto", "always", "never"] = Field(
-        default="auto", description="CPU engine: when to OCR instead of using the text layer"
+    to: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_WRITERS),
+        description="output writers by name (json, md, jpg, ...); the manifest is always written",
     )
     md_tables: MarkdownTables = Field(
         default="html",
         description="Markdown tables: html (the reference's form) or pipe (GitHub pipe "
         "tables where the grid is plain: no spans, equal rows, 2+ columns; else HTML)",
     )
-    # DotsOCR engine (server) options; see DotsEngineOptions for their meaning.
-    model: str | None = None
-    api_key: str | None = Field(default=None, repr=False)
-    bbox: list[int] | None = Field(default=None, min_length=4, max_length=4)
-    concurrency: int = Field(default=64, ge=1, le=4096)
-    timeout: float = Field(default=600.0, gt=0)
-    max_tokens: int = Field(default=16384, ge=16)
-    fallback: bool = True
-    retries: int = Field(default=4, ge=0)
-    retry_backoff: float = Field(default=0.5, gt=0)
-    extra_body: dict[str, Any] = Field(
-        default_factory=dict, description="dots: keys merged into every request body"
+    engines: dict[str, Any] = Field(
+        default_factory=dict,
+        description="each engine's own options by engine name (see the engine registry)",
     )
-    # Limits and error policy (issue: robustness). Each has a clear error when hit.
+    # Limits and error policy. Each has a clear error when hit.
     max_file_mb: float = Field(default=1024.0, gt=0, description="largest input file, MB")
     max_pages: int = Field(default=10_000, ge=1, description="most pages parsed per document")
-    page_timeout: float = Field(
-        default=900.0, gt=0, description="dots engine: seconds for one page, all attempts"
-    )
     document_timeout: float = Field(
         default=6 * 3600.0, gt=0, description="seconds for one document; the rest fail"
     )
@@ -69,18 +67,41 @@ class ParseOptions(BaseModel):
         default_factory=dict, repr=False, description="password per file name"
     )
 
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value != AUTO:
+            engine_spec(value)  # raises with the known names
+        return value
+
+    @field_validator("engines", mode="before")
+    @classmethod
+    def _engine_models(cls, value: Any) -> dict[str, BaseModel]:
+        return validate_engine_options(dict(value or {}))
+
+    @field_validator("to")
+    @classmethod
+    def _known_writers(cls, value: list[str]) -> list[str]:
+        return validate_writer_names(value)
+
+    def engine_options(self, name: str) -> BaseModel:
+        """The options of engine ``name`` (its defaults when none were given)."""
+        return self.engines[name]
+
     def password_candidates(self, name: str) -> list[str | None]:
         """Passwords to try for the file called ``name``, most specific first."""
         found = [self.file_passwords.get(name), self.password, *self.passwords]
         ordered = list(dict.fromkeys(p for p in found if p is not None))
         return ordered or [None]
 
-    def output_settings(self, engine_settings: dict[str, Any]) -> dict[str, Any]:
+    def output_settings(
+        self, engine_settings: dict[str, Any], writer_settings: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The settings that change a page's output (not which pages, nor secrets).
 
-        ``md_tables`` changes the page's Markdown files, so a change of it redoes the
-        pages; it is left out at its default so the hash of a default run, and with it
-        the resume of outputs written before the option existed, stays as it was.
+        Writers add their own settings (``md_tables`` from the Markdown writer) only
+        when they differ from the default, so the hash of a default run, and with it
+        the resume of outputs written before such a setting existed, stays as it was.
         """
         settings: dict[str, Any] = {
             "dpi": self.dpi,
@@ -88,8 +109,7 @@ class ParseOptions(BaseModel):
             "prompt": self.prompt,
             "engine": engine_settings,
         }
-        if self.md_tables != "html":
-            settings["md_tables"] = self.md_tables
+        settings.update(writer_settings or {})
         return settings
 
 

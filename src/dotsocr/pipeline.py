@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from PIL import Image
 
 from dotsocr.engines.base import Engine
 from dotsocr.errors import InputError, LimitError, PasswordError
-from dotsocr.model import HEADER_FOOTER, Document, Page
+from dotsocr.model import Document, Page
 from dotsocr.options import ParseOptions, settings_hash
 from dotsocr.prefetch import prefetch
-from dotsocr.render.overlay import overlay_jpeg
+from dotsocr.reporting import Reporter, SilentReporter
 from dotsocr.sources import open_source
 from dotsocr.sources.base import PageImage, SourceDocument
 from dotsocr.store import DocumentStore, safe_stem
+from dotsocr.writers.registry import make_writers
+
+__all__ = ["Pipeline", "Reporter", "RunSummary", "SilentReporter"]
 
 logger = logging.getLogger("dotsocr")
 
@@ -39,28 +42,6 @@ RENDER_AHEAD = 2
 #: Pages already written that refinement may look at for context.
 CONTEXT_PAGES = 16
 
-Refiner = Callable[[list[Page]], None]
-
-
-class Reporter(Protocol):
-    """Progress events; the CLI draws them, the library ignores them."""
-
-    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None: ...
-    def page_finished(self, page: Page) -> None: ...
-    def document_finished(self, doc: Document) -> None: ...
-
-
-class SilentReporter:
-    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None:
-        pass
-
-    def page_finished(self, page: Page) -> None:
-        pass
-
-    def document_finished(self, doc: Document) -> None:
-        pass
-
-
 @dataclass
 class RunSummary:
     documents: list[Document] = field(default_factory=list)
@@ -69,9 +50,18 @@ class RunSummary:
     #: Tokens of the pages parsed in this run (dots engine), for tokens/s.
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: Pages the documents started so far asked for (resumed ones included).
+    planned_pages: int = 0
+    #: True when the run was stopped (Ctrl-C, SIGTERM, a cancelled job) before the end.
+    interrupted: bool = False
 
     def count(self, status: str) -> int:
         return sum(p.status == status for d in self.documents for p in d.pages)
+
+    @property
+    def saved_pages(self) -> int:
+        """Pages whose results are on disk (this run's and resumed), failed ones aside."""
+        return sum(p.status != "failed" for d in self.documents for p in d.pages)
 
     @property
     def processed_pages(self) -> int:
@@ -96,16 +86,23 @@ class Pipeline:
         *,
         output_dir: Path | None = None,
         reporter: Reporter | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.engine = engine
         self.options = options
         self.output_dir = output_dir
         self.reporter = reporter or SilentReporter()
-        self.settings = options.output_settings(engine.settings())
+        #: Set from outside (a signal, a cancelled job): no new page is started.
+        self.stop = stop or threading.Event()
+        self.writers = make_writers(options)
+        writer_settings: dict[str, object] = {}
+        for writer in self.writers:
+            writer_settings.update(writer.settings())
+        self.settings = options.output_settings(engine.settings(), writer_settings)
         self.settings_hash = settings_hash(self.settings)
-        self.refiner: Refiner | None = getattr(engine, "refine_document", None)
         self._stems: dict[str, Path] = {}
         self._tokens = (0, 0)
+        self._planned: dict[str, int] = {}
 
     # -- whole runs -----------------------------------------------------------------
 
@@ -113,6 +110,9 @@ class Pipeline:
         summary = RunSummary()
         started = time.perf_counter()
         for path in paths:
+            if self.stop.is_set():
+                summary.interrupted = True
+                break
             try:
                 doc = self.parse_document(path)
             except Exception as exc:  # a bug in one document must not end the batch
@@ -121,8 +121,10 @@ class Pipeline:
                 self.reporter.document_finished(doc)
             summary.documents.append(doc)
             summary.resumed_pages += doc.resumed_pages
+            summary.planned_pages += self._planned.pop(str(path), len(doc.pages))
         summary.seconds = time.perf_counter() - started
         summary.prompt_tokens, summary.completion_tokens = self._tokens
+        summary.interrupted = summary.interrupted or self.stop.is_set()
         return summary
 
     # -- one document ---------------------------------------------------------------
@@ -143,15 +145,18 @@ class Pipeline:
             done = {n: p for n, p in done.items() if n in set(source.selected)}
             source.selected = [n for n in source.selected if n not in done]
             doc.resumed_pages = len(done)
+            self._planned[str(path)] = len(done) + len(source.selected)
             self.reporter.document_started(path, len(source.selected), len(done))
             written = self._process_pages(source, store, context=list(done.values()))
         doc.pages = sorted([*done.values(), *written], key=lambda p: p.number)
+        if len(written) < len(source.selected):
+            # Stopped part-way: the pages done are saved and a rerun resumes the rest;
+            # no whole-document file is written for a document that is not whole.
+            self.reporter.document_finished(doc)
+            return doc
         doc.error = self.error_rate_verdict(doc)
-        if store is not None and store.paged:
-            if doc.error is None:
-                store.write_document_markdown(doc)
-            else:  # never leave a stale whole-document file that looks complete
-                store.document_md_path.unlink(missing_ok=True)
+        if store is not None:
+            store.write_document(doc)
         self.reporter.document_finished(doc)
         return doc
 
@@ -217,7 +222,7 @@ class Pipeline:
             self._unique_stem(source.path),
             paged=paged,
             settings_hash=self.settings_hash,
-            md_tables=self.options.md_tables,
+            writers=self.writers,
         )
 
     def _unique_stem(self, path: Path) -> str:
@@ -252,8 +257,11 @@ class Pipeline:
                 yield page_image
 
         def within_deadline(pages: Iterator[PageImage]) -> Iterator[PageImage]:
-            """Hand pages to the engine until the document's time is up."""
+            """Hand pages to the engine until the document's time is up or the run
+            is stopped (then the pages not started are neither parsed nor recorded)."""
             for page_image in pages:
+                if self.stop.is_set():
+                    return
                 if time.monotonic() > deadline:
                     stop_reason.append(
                         f"document timeout ({self.options.document_timeout:g} s) reached "
@@ -271,7 +279,7 @@ class Pipeline:
             if page.number in downscaled:
                 page.warnings.insert(0, downscaled.pop(page.number))
             picture = pictures.pop(page.number, None)
-            self._apply_prompt(page)
+            self.engine.trim_to_prompt(page, self.options.prompt)
             if store is not None:
                 self.write_outputs(store, page, picture)
             if page.tokens is not None:
@@ -292,6 +300,8 @@ class Pipeline:
             logger.debug("engine failed on %s", source.path, exc_info=True)
             stop_reason.append(f"engine error: {exc}")
         finished = {p.number for p in (*pending, *written)}
+        # Stopped from outside: pages not started stay unrecorded, for a rerun to do.
+        dropped = self.stop.is_set() and not stop_reason
         pending.extend(
             Page(
                 number=number,
@@ -302,7 +312,7 @@ class Pipeline:
                 error=stop_reason[0] if stop_reason else "page was not processed",
             )
             for number in source.selected
-            if number not in finished
+            if number not in finished and not dropped
         )
         self._refine(recent, pending)
         for page in sorted(pending, key=lambda p: p.number):
@@ -312,8 +322,7 @@ class Pipeline:
     def write_outputs(self, store: DocumentStore, page: Page, picture: Image.Image | None) -> None:
         """Write one page's files; if that fails, the page is recorded as failed."""
         try:
-            jpeg = overlay_jpeg(picture, page.elements) if picture is not None else None
-            store.write_page(page, jpeg)
+            store.write_page(page, picture)
         except (OSError, ValueError) as exc:
             logger.debug("writing page %d failed", page.number, exc_info=True)
             page.status, page.error = "failed", f"could not write outputs: {exc}"
@@ -322,17 +331,7 @@ class Pipeline:
 
     def _refine(self, context: list[Page], pending: list[Page]) -> None:
         """Run document-level refinement; only pending pages keep its changes."""
-        if self.refiner is None or not pending:
+        if not pending:
             return
         copies = [p.model_copy(deep=True) for p in context]
-        self.refiner([*copies, *pending])
-
-    def _apply_prompt(self, page: Page) -> None:
-        """The CPU engine always finds full layout; trim it to what the prompt asks."""
-        if self.engine.name != "cpu":
-            return
-        if self.options.prompt == "layout_only":
-            for element in page.elements:
-                element.text = None
-        elif self.options.prompt == "ocr":
-            page.elements = [e for e in page.elements if e.category not in HEADER_FOOTER]
+        self.engine.refine_document([*copies, *pending])

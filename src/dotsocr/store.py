@@ -1,5 +1,8 @@
 """Output layout on disk (DESIGN.md §5), atomic writes, the manifest and resume.
 
+What files a page gets is up to the run's writers (:mod:`dotsocr.writers`); the
+store names them, writes them atomically and keeps the manifest.
+
 Every file goes to a hidden temporary name in its final folder and is renamed into
 place, so a killed run leaves either the old file or the new one, never half of one.
 The manifest ``<stem>.jsonl`` has one line per finished page, with the settings hash
@@ -8,18 +11,22 @@ that made it: a rerun with the same settings skips those pages.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dotsocr.errors import OutputDirError
 from dotsocr.model import Document, Page
-from dotsocr.options import MarkdownTables
-from dotsocr.render.json_out import page_json, read_page_elements
-from dotsocr.render.markdown import document_markdown, page_markdown
+from dotsocr.render.json_out import read_page_elements
+from dotsocr.writers.base import Writer
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _TMP_MARK = ".tmp-"
 _MAX_STEM = 120
@@ -77,19 +84,9 @@ def safe_stem(name: str) -> str:
     return stem
 
 
-@dataclass(frozen=True)
-class PagePaths:
-    json: Path
-    md: Path
-    md_nohf: Path
-    jpg: Path
-
-    def all(self) -> tuple[Path, ...]:
-        return (self.json, self.md, self.md_nohf, self.jpg)
-
-
 class DocumentStore:
-    """Files of one input document under the output folder."""
+    """Files of one input document under the output folder, written by the run's
+    writers; the manifest is always written."""
 
     def __init__(
         self,
@@ -98,27 +95,33 @@ class DocumentStore:
         *,
         paged: bool,
         settings_hash: str,
-        md_tables: MarkdownTables = "html",
+        writers: Sequence[Writer] = (),
     ) -> None:
         self.output_dir = output_dir
         self.stem = stem
         self.paged = paged
         self.settings_hash = settings_hash
-        #: How the Markdown files show tables (--md-tables); part of the settings hash.
-        self.md_tables: MarkdownTables = md_tables
+        self.writers = list(writers)
         self.folder = output_dir / stem
         self.manifest_path = output_dir / f"{stem}.jsonl"
-        self.document_md_path = self.folder / f"{stem}.md"
         self._records: dict[int, dict[str, Any]] = {}
 
-    def page_paths(self, number: int) -> PagePaths:
+    def page_paths(self, number: int) -> dict[str, Path]:
+        """Every page file of the chosen writers by manifest kind, in writing order."""
         base = f"{self.stem}_page_{number - 1}" if self.paged else self.stem
-        return PagePaths(
-            json=self.folder / f"{base}.json",
-            md=self.folder / f"{base}.md",
-            md_nohf=self.folder / f"{base}_nohf.md",
-            jpg=self.folder / f"{base}.jpg",
-        )
+        return {
+            f.kind: self.folder / f"{base}{f.suffix}" for w in self.writers for f in w.page_files
+        }
+
+    def document_paths(self) -> dict[tuple[str, str], Path]:
+        """Every whole-document file by (writer, kind); only paged documents have them."""
+        if not self.paged:
+            return {}
+        return {
+            (w.name, f.kind): self.folder / f"{self.stem}{f.suffix}"
+            for w in self.writers
+            for f in w.document_files
+        }
 
     # -- resume -------------------------------------------------------------------
 
@@ -149,11 +152,15 @@ class DocumentStore:
         return done
 
     def page_from_record(self, record: dict[str, Any]) -> Page | None:
+        """The Page a record stands for, read back from its JSON file; None when
+        the page must be redone (failed, a chosen file missing, no JSON written)."""
         paths = self.page_paths(int(record["page"]))
-        if record.get("status") == "failed" or not all(p.is_file() for p in paths.all()):
+        if record.get("status") == "failed" or "json" not in paths:
+            return None
+        if not all(p.is_file() for p in paths.values()):
             return None
         try:
-            elements = read_page_elements(paths.json.read_text(encoding="utf-8"))
+            elements = read_page_elements(paths["json"].read_text(encoding="utf-8"))
             fields = {
                 k: v
                 for k, v in record.items()
@@ -171,29 +178,36 @@ class DocumentStore:
         self._records.update(records)
         self.write_manifest()
 
-    def write_page(self, page: Page, overlay_jpeg: bytes | None) -> None:
-        """Write the page's files, then record it in the manifest."""
+    def write_page(self, page: Page, picture: Image.Image | None) -> None:
+        """Write the page's files with every writer, then record it in the manifest."""
         paths = self.page_paths(page.number)
         if page.status != "failed":
-            atomic_write(paths.json, page_json(page))
-            tables = self.md_tables
-            atomic_write(paths.md, _with_newline(page_markdown(page, tables=tables)))
-            nohf = page_markdown(page, headers_footers=False, tables=tables)
-            atomic_write(paths.md_nohf, _with_newline(nohf))
-            if overlay_jpeg is not None:
-                atomic_write(paths.jpg, overlay_jpeg)
+            # Render everything first, so a writer that fails leaves no file at all.
+            contents: dict[str, bytes | str] = {}
+            for writer in self.writers:
+                rendered = writer.render_page(page, picture)
+                for output in writer.page_files:
+                    content = rendered.get(output.kind)
+                    if content is not None:
+                        contents[output.kind] = content
+            try:
+                for kind, content in contents.items():
+                    atomic_write(paths[kind], content)
+            except BaseException:
+                for kind in contents:
+                    paths[kind].unlink(missing_ok=True)
+                raise
         self._records[page.number] = self._record(page, paths)
         self.write_manifest()
 
-    def _record(self, page: Page, paths: PagePaths) -> dict[str, Any]:
+    def _record(self, page: Page, paths: dict[str, Path]) -> dict[str, Any]:
         record: dict[str, Any] = {"page": page.number}
         record.update(page.model_dump(exclude={"number", "elements"}, exclude_none=True))
         record["element_count"] = len(page.elements)
         record["settings_hash"] = self.settings_hash
         if page.status != "failed":
             record["files"] = {
-                kind: str(path.relative_to(self.output_dir))
-                for kind, path in zip(("json", "md", "md_nohf", "jpg"), paths.all(), strict=True)
+                kind: str(path.relative_to(self.output_dir)) for kind, path in paths.items()
             }
         return record
 
@@ -204,10 +218,44 @@ class DocumentStore:
         )
         atomic_write(self.manifest_path, "\n".join(lines) + "\n")
 
-    def write_document_markdown(self, doc: Document) -> None:
-        """Write ``<stem>.md``: the document's pages, with tables as the pages' files."""
-        atomic_write(self.document_md_path, document_markdown(doc, tables=self.md_tables))
+    def write_document(self, doc: Document) -> None:
+        """Write the whole-document files once its pages are in; a document that
+        failed gets none, and loses any earlier ones, so no stale file looks complete."""
+        paths = self.document_paths()
+        if doc.error is not None:
+            for path in paths.values():
+                path.unlink(missing_ok=True)
+            return
+        for writer in self.writers:
+            if not writer.document_files or not self.paged:
+                continue
+            contents = writer.render_document(doc)
+            for output in writer.document_files:
+                content = contents.get(output.kind)
+                if content is not None:
+                    atomic_write(paths[(writer.name, output.kind)], content)
 
 
-def _with_newline(text: str) -> str:
-    return text + "\n" if text else ""
+def check_output_dir(path: Path) -> None:
+    """Make sure ``path`` is, or can become, a folder we can write files in.
+
+    Called before any model loads, so a typo in ``--output`` costs nothing. Raises
+    OutputDirError naming the path and the reason; creates the folder when missing.
+    """
+    if path.exists() and not path.is_dir():
+        raise OutputDirError(path, "is a file, not a folder: choose another output folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".dotsocr-write-check{_TMP_MARK}{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except FileExistsError:
+        raise OutputDirError(path, "a file is in the way of this folder's path") from None
+    except NotADirectoryError:
+        raise OutputDirError(path, "a file is in the way of this folder's path") from None
+    except PermissionError:
+        raise OutputDirError(path, "no permission to write here") from None
+    except OSError as exc:
+        if exc.errno == errno.EROFS:
+            raise OutputDirError(path, "is on a read-only file system") from None
+        raise OutputDirError(path, f"cannot write here ({exc.strerror or exc})") from None

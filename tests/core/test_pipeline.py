@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from dotsocr.engines.base import Engine
 from dotsocr.model import Element, Page
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import LOOKAHEAD_PAGES, Pipeline
@@ -13,7 +14,7 @@ from dotsocr.sources.base import PageImage
 from testsupport import make_text_pdf
 
 
-class ScriptedEngine:
+class ScriptedEngine(Engine):
     """Echoes each page's text layer as one Text element; fails the pages it is told to."""
 
     name = "scripted"
@@ -149,8 +150,12 @@ def test_md_tables_pipe_rewrites_the_markdown_and_redoes_the_pages(tmp_path):
 
 def test_the_default_table_form_keeps_the_settings_hash_of_earlier_runs():
     # Left out at its default, so outputs written before --md-tables existed still resume.
-    assert "md_tables" not in ParseOptions().output_settings({})
-    assert ParseOptions(md_tables="pipe").output_settings({})["md_tables"] == "pipe"
+    assert "md_tables" not in Pipeline(ScriptedEngine(), ParseOptions()).settings
+    piped = Pipeline(ScriptedEngine(), ParseOptions(md_tables="pipe")).settings
+    assert piped["md_tables"] == "pipe"
+    # Without the Markdown writer the table form changes no file, so no hash either.
+    json_only = Pipeline(ScriptedEngine(), ParseOptions(md_tables="pipe", to=["json"])).settings
+    assert "md_tables" not in json_only
 
 
 def test_page_selection(tmp_path):
@@ -188,13 +193,17 @@ def test_refinement_sees_lookahead_pages_before_they_are_written(tmp_path):
 
 
 def test_prompt_modes_trim_cpu_output(tmp_path):
+    from dotsocr.engines.cpu import CpuEngine
+
     pdf = _pdf(tmp_path, 1)
 
     class Cpu(ScriptedEngine):
-        name = "cpu"
+        trim_to_prompt = CpuEngine.trim_to_prompt
 
     doc = Pipeline(Cpu(), ParseOptions(prompt="layout_only")).parse_document(pdf)
     assert doc.pages[0].elements[0].text is None
+    doc = Pipeline(ScriptedEngine(), ParseOptions(prompt="layout_only")).parse_document(pdf)
+    assert doc.pages[0].elements[0].text  # an engine that sends the prompt keeps its answer
 
 
 def test_inputs_sharing_a_stem_get_separate_outputs(tmp_path):
@@ -211,16 +220,16 @@ def test_inputs_sharing_a_stem_get_separate_outputs(tmp_path):
 
 
 def test_a_page_whose_outputs_cannot_be_written_fails_alone(tmp_path, monkeypatch):
-    import dotsocr.pipeline as pipeline_module
+    import dotsocr.writers.overlay_writer as overlay_module
 
-    real = pipeline_module.overlay_jpeg
+    real = overlay_module.overlay_jpeg
 
     def overlay_failing_on_page_2(picture, elements):
         if elements and elements[0].text == "Sentence on page 2.":
             raise ValueError("image too large for JPEG")
         return real(picture, elements)
 
-    monkeypatch.setattr(pipeline_module, "overlay_jpeg", overlay_failing_on_page_2)
+    monkeypatch.setattr(overlay_module, "overlay_jpeg", overlay_failing_on_page_2)
     out = tmp_path / "out"
     doc = Pipeline(ScriptedEngine(), ParseOptions(), output_dir=out).parse_document(
         _pdf(tmp_path, 3)
@@ -299,3 +308,35 @@ def test_password_candidates_are_tried_in_turn(shared_data):
     options = ParseOptions(passwords=["x", "y"])
     error = Pipeline(ScriptedEngine(), options).parse_document(encrypted).error
     assert error == "encrypted PDF: none of the 2 passwords opens it"
+
+
+def test_a_stopped_run_keeps_finished_pages_and_records_no_others(tmp_path):
+    import json
+    import threading
+
+    pdf = _pdf(tmp_path, 6)
+    out = tmp_path / "out"
+    stop = threading.Event()
+
+    class StopsAfterTwo(ScriptedEngine):
+        def process(self, pages):
+            for page in super().process(pages):
+                if page.number == 2:
+                    stop.set()  # as a signal handler would, mid-document
+                yield page
+
+    engine = StopsAfterTwo()
+    summary = Pipeline(engine, ParseOptions(), output_dir=out, stop=stop).run([pdf, pdf])
+    assert summary.interrupted
+    assert len(summary.documents) == 1  # the second input was not started
+    assert engine.seen == [1, 2]
+    records = [json.loads(line) for line in (out / "doc.jsonl").read_text().splitlines()]
+    assert [(r["page"], r["status"]) for r in records] == [(1, "ok"), (2, "ok")]
+    assert summary.saved_pages == 2 and summary.planned_pages == 6
+    assert not (out / "doc" / "doc.md").exists()  # the document is not whole
+    assert summary.documents[0].error is None
+
+    engine = ScriptedEngine()
+    doc = Pipeline(engine, ParseOptions(), output_dir=out).parse_document(pdf)
+    assert engine.seen == [3, 4, 5, 6] and doc.resumed_pages == 2
+    assert (out / "doc" / "doc.md").is_file()

@@ -100,3 +100,17 @@ def test_max_tokens_above_the_servers_max_model_len_is_one_error_line(tmp_path):
     assert run.returncode == 1 and sent == 0
     errors = [line for line in run.stderr.splitlines() if line.startswith("error")]
     assert len(errors) == 1 and "max_model_len 8192" in errors[0], run.stderr
+
+
+def test_dialect_openai_talks_to_a_server_with_its_own_chat_template(tmp_path):
+    pdf = make_text_pdf(tmp_path / "doc.pdf", [["Only page."]])
+    out = tmp_path / "out"
+    with FakeServer(dialect="openai", owned_by="library", max_model_len=None) as server:
+        args = ("parse", pdf, "--engine", "dots", "--server", server.url, "-o", out)
+        refused = dotsocr(*args, "--no-fallback", "--max-error-rate", "1")
+        assert "HTTP 400" in (out / "doc.jsonl").read_text(), refused.stderr
+        accepted = dotsocr(*args, "--dialect", "openai", "--force")
+        statuses = [info.status for info in server.chat_requests()]
+    assert statuses == [400, 200]  # the vllm form is refused, the openai form answered
+    assert accepted.returncode == 0, accepted.stderr
+    assert "# A Title" in (out / "doc" / "doc.md").read_text()

@@ -14,10 +14,13 @@ from PIL import Image, ImageDraw
 from dots_fake_server import FakeServer, Reply, default_responder, layout_json
 from dotsocr import parse
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions
+from dotsocr.engines.vlm.client import ServerError
+from dotsocr.errors import InputReadError
 from dotsocr.geometry import smart_resize
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import Pipeline
 from dotsocr.protocol import IMAGE_PREFIX, PROMPTS
+from dotsocr.sources.base import PageImage
 
 SIZE = (600, 800)
 
@@ -58,7 +61,11 @@ GOOD = [
 
 
 def run_dots(path: Path, server: FakeServer, **options) -> list:
-    doc = parse(path, engine="dots", server=server.url, **options)
+    """The pages parse() made, also when too many failed for the document to pass."""
+    try:
+        doc = parse(path, engine="dots", server=server.url, **options)
+    except InputReadError as exc:
+        doc = exc.document  # type: ignore[attr-defined]
     return doc.pages
 
 
@@ -231,12 +238,19 @@ def test_grounding_ocr_sends_the_box_in_model_space(tmp_path):
     assert all(abs(a - b) <= 2 for a, b in zip(element.bbox, [60, 60, 400, 90], strict=True))
 
 
-def test_wrong_model_name_is_a_clear_error(tmp_path):
-    src = tiff(tmp_path / "doc.tiff", markers(1))
+def test_wrong_model_name_is_a_clear_error():
+    options = {"model": "not-this-one", "fallback": False}
+    page = PageImage(Path("doc.png"), 1, page_image((5, 0, 0)), 200)
     with FakeServer(models=("dots-served",)) as server:
-        (page,) = run_dots(src, server, model="not-this-one", fallback=False)
-    assert page.status == "failed"
-    assert "dots-served" in page.error
+        with (
+            DotsEngine(DotsEngineOptions(servers=[server.url], **options)) as engine,
+            pytest.raises(ServerError, match="pass --model dots-served"),
+        ):
+            engine.prepare()
+        with DotsEngine(DotsEngineOptions(servers=[server.url], **options)) as engine:
+            (result,) = engine.process([page])
+    assert result.status == "failed"
+    assert "dots-served" in result.error
 
 
 def test_api_key_is_sent_but_never_written(tmp_path):

@@ -1,24 +1,15 @@
-"""The request body and the page's data URL (DESIGN.md §3)."""
+"""The request body of each dialect (DESIGN.md §3)."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 
 import pytest
-from PIL import Image
 
-from dotsocr.engines.dots.request import build_request, image_data_url
+from dotsocr.engines.dots.request import build_request
 from dotsocr.protocol import IMAGE_PREFIX, PROMPTS
 
 URL = "data:image/png;base64,AAAA"
-
-
-def decode(url: str) -> Image.Image:
-    prefix = "data:image/png;base64,"
-    assert url.startswith(prefix)
-    return Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :])))
 
 
 def test_layout_all_body_is_exactly_the_reference_shape():
@@ -86,23 +77,49 @@ def test_unknown_mode_lists_the_modes():
         assert mode in str(info.value)
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L", "1", "RGBA", "LA", "P", "CMYK", "I;16"])
-def test_data_url_is_an_rgb_png_of_the_same_picture(mode):
-    image = Image.new("RGB", (64, 40), (200, 30, 90))
-    image.putpixel((3, 5), (0, 0, 0))
-    image = image.convert(mode)
-    out = decode(image_data_url(image))
-    assert out.format == "PNG" and out.mode == "RGB" and out.size == (64, 40)
+#: Today's body as sent, key order included (json.dumps keeps insertion order).
+VLLM_BYTES = (
+    '{"model": "dotsocr", "messages": [{"role": "user", "content": [{"type": "image_url", '
+    '"image_url": {"url": "data:image/png;base64,AAAA"}}, {"type": "text", "text": '
+    '"<|img|><|imgpad|><|endofimg|>Extract the text content from this image."}]}], '
+    '"temperature": 0.1, "top_p": 1.0, "max_completion_tokens": 16384}'
+)
 
 
-def test_transparency_is_flattened_onto_white():
-    image = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
-    image.putpixel((1, 1), (255, 0, 0, 255))
-    out = decode(image_data_url(image)).convert("RGB")
-    assert out.getpixel((0, 0)) == (255, 255, 255)
-    assert out.getpixel((1, 1)) == (255, 0, 0)
+def test_default_dialect_body_is_byte_for_byte_the_vllm_one():
+    body = build_request(URL, prompt_mode="ocr", model="dotsocr")
+    assert json.dumps(body) == VLLM_BYTES
+    assert json.dumps(build_request(URL, prompt_mode="ocr", model="dotsocr", dialect="vllm")) == (
+        VLLM_BYTES
+    )
 
 
-def test_png_is_lossless():
-    image = Image.effect_noise((50, 30), 64).convert("RGB")
-    assert decode(image_data_url(image)).tobytes() == image.tobytes()
+def test_openai_dialect_is_the_plain_multimodal_message():
+    body = build_request(
+        URL, prompt_mode="layout_all", model="dots", temperature=0.3, dialect="openai"
+    )
+    assert body == {
+        "model": "dots",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": URL}},
+                    {"type": "text", "text": PROMPTS["layout_all"]},
+                ],
+            }
+        ],
+        "temperature": 0.3,
+        "top_p": 1.0,
+        "max_tokens": 16384,
+    }
+
+
+def test_openai_dialect_keeps_the_grounding_box():
+    box = [1, 2, 30, 40]
+    body = build_request(
+        URL, prompt_mode="grounding_ocr", model="m", bbox_model_space=box, dialect="openai"
+    )
+    text = body["messages"][0]["content"][1]["text"]
+    assert text == PROMPTS["grounding_ocr"] + "[1, 2, 30, 40]"
+    assert IMAGE_PREFIX not in text

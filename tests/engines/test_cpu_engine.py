@@ -41,9 +41,8 @@ def test_a_page_that_failed_to_render_stays_failed(cpu_engine: CpuEngine) -> Non
     assert page.elements == []
 
 
-def test_an_exception_fails_only_its_page(
-    cpu_engine: CpuEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_exception_fails_only_its_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    in_process = CpuEngine(CpuEngineOptions(workers=1))  # the patch reaches no worker
     calls = {"n": 0}
     real = engine.assemble
 
@@ -55,7 +54,7 @@ def test_an_exception_fails_only_its_page(
 
     monkeypatch.setattr(engine, "assemble", flaky)
     blank = Image.new("RGB", (800, 1000), "white")
-    results = list(cpu_engine.process([page_image(blank, number=1), page_image(blank, number=2)]))
+    results = list(in_process.process([page_image(blank, number=1), page_image(blank, number=2)]))
     assert [p.status for p in results] == ["failed", "ok"]
     assert "layout exploded" in (results[0].error or "")
     assert results[0].width == 800 and results[0].height == 1000

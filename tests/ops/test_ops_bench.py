@@ -33,8 +33,16 @@ def test_cpu_bench_on_the_sample_pdf_as_json_and_results_file(tmp_path):
     assert data["tokens_per_second"] is None
     assert min(data["run_pages_per_second"]) <= data["pages_per_second"]
     assert data["pages_per_second"] <= max(data["run_pages_per_second"])
+    assert data["runs_on"] == "cpu" and data["model"] is None
+    assert data["machine"]["cpu_count"] >= 1
     line = json.loads(results.read_text().splitlines()[-1])
     assert line["pages_per_second"] == data["pages_per_second"] and "label" in line
+    # The results file prices as CPU machine hours, not as GPU rental.
+    cost = run_dotsocr("cost", "--from-bench", results, "--json")
+    assert cost.returncode == 0, cost.stderr
+    priced = json.loads(cost.stdout)
+    assert priced["priced_as"] == "cpu" and priced["cpu_count"] == data["machine"]["cpu_count"]
+    assert priced["options"] and {o["kind"] for o in priced["options"]} == {"cpu"}
 
 
 def test_cpu_bench_prints_a_row_beside_the_guide_table(tmp_path):
@@ -70,6 +78,7 @@ def test_dots_bench_against_the_fake_server(tmp_path):
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["engine"] == "dots" and data["model"] == "dotsocr-model"
+    assert data["runs_on"] == "server"
     assert data["pages"] == 3 and data["failed_pages"] == 0
     for key in (*KEYS, "tokens_per_second"):
         assert data[key] > 0, key

@@ -45,6 +45,17 @@ def test_each_command_has_help(command, words):
         assert word in run.stdout, (word, run.stdout)
 
 
+def test_bench_engines_are_the_registrys():
+    from dotsocr.engines.registry import AUTO, engine_names
+    from dotsocr.ops.commands import BenchEngine
+
+    assert [e.value for e in BenchEngine] == [AUTO, *engine_names()]
+    run = run_dotsocr("bench", "--engine", "nosuch", env=clean_env())
+    assert run.returncode == 2
+    for name in engine_names():
+        assert name in run.stderr
+
+
 def test_doctor_on_this_machine_never_crashes():
     run = run_dotsocr("doctor", "--json", env=clean_env())
     assert run.returncode in (0, 1), run.stderr

@@ -8,6 +8,13 @@ At 2 pages/s and 100,000 pages a month: 100,000 / (2 x 3600) = 13.889 GPU hours.
   a month = $0.9513 at ¥150/$; ¥10.274 / 7.2 = ¥1.4269 per 1,000 pages.
   Purchase ¥150,000 = $1,000; against AWS: 1000 / (42.50 - 0.9513) = 24.07 months;
   against RunPod: 1000 / (4.7222 - 0.9513) = 265.2 months.
+
+A CPU-engine bench of 0.5 pages/s on 4 cores, 36,000 pages a month, on the [[cpu]]
+rows (AWS c5, $0.0425 per vCPU hour):
+- c5.large, 2 vCPU: 0.5 x 2/4 = 0.25 pages/s -> 36,000 / 900 = 40 h x $0.085 = $3.40;
+  per 1,000 pages 0.085 / (0.25 x 3.6) = $0.09444.
+- c5.2xlarge, 8 vCPU: 1 page/s -> 10 h x $0.34 = $3.40.
+- c5.4xlarge, 16 vCPU: 2 pages/s -> 5 h x $0.68 = $3.40.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import json
 
 import pytest
 
-from dotsocr.ops.cost import CostError, compute_costs, load_prices, pages_per_second_from_bench
+from dotsocr.ops.cost import CostError, Throughput, compute_costs, load_prices, read_bench
 from testsupport import run_dotsocr
 
 
@@ -65,7 +72,7 @@ def test_from_bench_takes_the_measured_throughput(tmp_path):
     bench.write_text(
         json.dumps({"pages_per_second": 1.0}) + "\n" + json.dumps({"pages_per_second": 4.0}) + "\n"
     )
-    assert pages_per_second_from_bench(bench) == 4.0  # the last line of a results file
+    assert read_bench(bench) == Throughput(4.0)  # the last line of a results file
     run = run_dotsocr("cost", "--from-bench", bench, "--pages-per-month", "36000", "--json")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
@@ -74,6 +81,7 @@ def test_from_bench_takes_the_measured_throughput(tmp_path):
     aws = next(o for o in data["options"] if o["name"].startswith("AWS"))
     assert aws["hours_per_month"] == pytest.approx(2.5)
     assert aws["usd_per_month"] == pytest.approx(7.65)
+    assert data["priced_as"] == "gpu" and "cpu" not in {o["kind"] for o in data["options"]}
 
 
 def test_an_edited_price_file_is_used(tmp_path):
@@ -152,3 +160,94 @@ def test_a_broken_price_file_is_reported(tmp_path):
     bad.write_text('[[cloud]]\nname = "x"\nusd_per_hour = "cheap"\n')
     with pytest.raises(CostError, match="usd_per_hour"):
         compute_costs(load_prices(bad), pages_per_month=1, pages_per_second=1)
+
+
+CPU_BENCH = {
+    "engine": "cpu",
+    "pages_per_second": 0.5,
+    "runs_on": "cpu",
+    "machine": {"host": "box", "cpu_count": 4, "python": "3.11.7"},
+}
+
+
+def test_a_cpu_bench_is_read_as_cpu_time_on_its_cores(tmp_path):
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(CPU_BENCH))
+    assert read_bench(bench) == Throughput(0.5, "cpu", 4)
+    # Results written before bench recorded runs_on: the engine says it.
+    bench.write_text(json.dumps({"engine": "cpu", "pages_per_second": 0.5}))
+    assert read_bench(bench) == Throughput(0.5, "cpu", None)
+    bench.write_text(json.dumps({**CPU_BENCH, "engine": "dots", "runs_on": "server"}))
+    assert read_bench(bench).priced_as == "gpu"
+
+
+def test_cpu_bench_hand_worked_numbers_on_the_cpu_rows():
+    report = compute_costs(
+        load_prices(), pages_per_month=36_000, pages_per_second=0.5, priced_as="cpu", cpu_count=4
+    )
+    opts = options_by_name(report)
+    assert set(opts) == {
+        "AWS c5.large (2 vCPU)",
+        "AWS c5.2xlarge (8 vCPU)",
+        "AWS c5.4xlarge (16 vCPU)",
+    }  # no GPU rental, no subscription, no on-prem GPU
+    assert report.priced_as == "cpu" and report.cpu_count == 4
+    small = opts["AWS c5.large (2 vCPU)"]
+    mid = opts["AWS c5.2xlarge (8 vCPU)"]
+    big = opts["AWS c5.4xlarge (16 vCPU)"]
+    assert {o.kind for o in report.options} == {"cpu"}
+    assert small.pages_per_second == pytest.approx(0.25)
+    assert small.hours_per_month == pytest.approx(40)
+    assert small.usd_per_month == pytest.approx(3.40)
+    assert small.usd_per_1000_pages == pytest.approx(0.094444, abs=1e-6)
+    assert small.notes == ["0.25 pages/s: the 4-core bench scaled to 2 vCPUs"]
+    assert mid.hours_per_month == pytest.approx(10) and mid.usd_per_month == pytest.approx(3.40)
+    assert big.hours_per_month == pytest.approx(5) and big.usd_per_month == pytest.approx(3.40)
+    assert big.payback_months == {}
+
+
+def test_cpu_rows_note_machines_needed_and_unknown_cores():
+    prices = {"cpu": [{"name": "Box", "vcpus": 2, "usd_per_hour": 0.1}]}
+    report = compute_costs(prices, pages_per_month=3_600_000, pages_per_second=1, priced_as="cpu")
+    (box,) = report.options
+    # 1,000 hours at the benched rate (no core count to scale from): 2 machines all month
+    assert box.hours_per_month == pytest.approx(1000) and box.usd_per_month == pytest.approx(100)
+    assert box.notes == [
+        "at the benched pages/s (the bench's core count is unknown)",
+        "needs 2 machines running all month",
+    ]
+
+
+def test_a_cpu_bench_needs_cpu_rows_and_gpu_time_needs_gpu_rows():
+    with pytest.raises(CostError, match=r"\[\[cpu\]\] machines"):
+        compute_costs(
+            {"cloud": [{"name": "G", "usd_per_hour": 1}]},
+            pages_per_month=1,
+            pages_per_second=1,
+            priced_as="cpu",
+        )
+    with pytest.raises(CostError, match="to price GPU time"):
+        compute_costs(
+            {"cpu": [{"name": "C", "vcpus": 2, "usd_per_hour": 1}]},
+            pages_per_month=1,
+            pages_per_second=1,
+        )
+    with pytest.raises(CostError, match="'vcpus' must be positive"):
+        compute_costs(
+            {"cpu": [{"name": "C", "vcpus": 0, "usd_per_hour": 1}]},
+            pages_per_month=1,
+            pages_per_second=1,
+            priced_as="cpu",
+        )
+
+
+def test_cost_cli_prices_a_cpu_bench_as_cpu_machine_hours(tmp_path):
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text(json.dumps(CPU_BENCH) + "\n")
+    run = run_dotsocr("cost", "--from-bench", bench, "--pages-per-month", "36000")
+    assert run.returncode == 0, run.stderr
+    assert "a CPU-engine bench (4 cores): priced as CPU machine hours" in run.stdout
+    assert "AWS c5.large (2 vCPU)" in run.stdout and "$3.40" in run.stdout
+    assert "the 4-core bench scaled to 16 vCPUs" in run.stdout
+    for gpu_option in ("AWS p3.2xlarge", "RunPod", "Colab", "On-prem", "pays back"):
+        assert gpu_option not in run.stdout

@@ -15,7 +15,8 @@ from dotsocr.ops.hardware import (
     recommend,
     reference_row,
 )
-from dotsocr.ops.machine import ServerFacts, parse_nvidia_smi, probe_weights
+from dotsocr.ops.machine import parse_nvidia_smi, probe_weights
+from dotsocr.ops.server_probe import ServerFacts
 from ops_testlib import GOOD_MACHINE, NO_GPU_MACHINE, machine_with, make_weights
 
 

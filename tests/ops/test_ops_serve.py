@@ -14,7 +14,9 @@ import pytest
 
 from dotsocr.ops.hardware import recommend
 from dotsocr.ops.machine import probe_gpus
-from dotsocr.ops.serve import build_command, diagnose_log, find_free_port, port_is_free
+from dotsocr.ops.serve import diagnose_log
+from dotsocr.ops.serve_host import find_free_port, port_is_free
+from dotsocr.ops.serve_plan import build_command
 from ops_testlib import (
     clean_env,
     fake_vllm_command,

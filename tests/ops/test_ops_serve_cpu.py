@@ -4,17 +4,18 @@ started for real through the stand-in executable (tests/ops_fake_vllm.py)."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import signal
 import sys
 from pathlib import Path
 
-from dotsocr.ops.serve import (
+from dotsocr.ops.serve import ServerProcess
+from dotsocr.ops.serve_host import cpu_has_bf16
+from dotsocr.ops.serve_plan import (
     CPU_API_SERVER_MODULE,
-    ServerProcess,
     build_cpu_command,
     cpu_environment,
-    cpu_has_bf16,
     cpu_launcher,
 )
 from ops_testlib import (
@@ -105,14 +106,18 @@ def test_launchers_and_environment():
     command = build_cpu_command(["v", "serve"], Path("/w"), served_model_name="d",
                                 max_model_len=4096, port=1, dtype="bfloat16", host="127.0.0.1")
     assert command[:3] == ["v", "serve", "/w"] and flag(command, "--host") == "127.0.0.1"
-    env = cpu_environment(kvcache_gib=3, threads=None, base={"PATH": "/bin"})
-    assert env == {"PATH": "/bin", "VLLM_CPU_KVCACHE_SPACE": "3"}
+    assert cpu_environment(kvcache_gib=3, threads=None) == {"VLLM_CPU_KVCACHE_SPACE": "3"}
+    assert cpu_environment(kvcache_gib=3, threads=4) == {
+        "VLLM_CPU_KVCACHE_SPACE": "3",
+        "OMP_NUM_THREADS": "4",
+        "VLLM_CPU_OMP_THREADS_BIND": "0-3",
+    }
 
 
 def test_the_server_process_gets_the_cpu_environment(tmp_path):
     out = tmp_path / "env.json"
     script = f"import json, os; json.dump(dict(os.environ), open({str(out)!r}, 'w'))"
-    env = cpu_environment(kvcache_gib=5, threads=1)
+    env = {**os.environ, **cpu_environment(kvcache_gib=5, threads=1)}
     proc = ServerProcess([sys.executable, "-c", script], tmp_path / "log", env=env)
     assert proc.wait() == 0
     proc.stop()

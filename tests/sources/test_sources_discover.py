@@ -55,7 +55,8 @@ def test_missing_paths_are_returned_not_raised(tmp_path: Path) -> None:
     found = discover_inputs([tmp_path / "gone.pdf", str(tmp_path / "a.pdf"), tmp_path / "nodir"])
     assert found.files == [tmp_path / "a.pdf"]
     assert found.missing == [tmp_path / "gone.pdf", tmp_path / "nodir"]
-    files, missing = found  # a plain pair for callers that unpack
+    files, missing, empty = found  # a plain triple for callers that unpack
+    assert empty == []
     assert len(files) == 1 and len(missing) == 2
 
 
@@ -94,3 +95,11 @@ def test_symlinks_outside_are_followed_when_asked(tmp_path: Path) -> None:
     assert _rel(found.files, root) == [
         "link.pdf", "linkdir/deep/more.pdf", "mine.pdf"
     ]  # linkdir/secret.pdf is link.pdf, kept once
+
+
+def test_folders_with_no_supported_file_are_named(tmp_path: Path) -> None:
+    _touch(tmp_path / "scans", "readme.txt")
+    _touch(tmp_path / "docs", "a.pdf")
+    found = discover_inputs([tmp_path / "scans", tmp_path / "docs"])
+    assert found.files == [tmp_path / "docs" / "a.pdf"]
+    assert found.empty_folders == [tmp_path / "scans"]

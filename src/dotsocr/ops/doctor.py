@@ -33,6 +33,7 @@ from dotsocr.ops.hardware import (
     recommend,
 )
 from dotsocr.ops.machine import MachineFacts, ServerFacts, WeightsFacts
+from dotsocr.ops.server_kind import detect_server_kind
 
 Status = Literal["ok", "warn", "fail", "info"]
 Path_ = Literal["gpu", "cpu", "server"]
@@ -584,6 +585,9 @@ def diagnose(facts: MachineFacts) -> DoctorReport:
         checks += weights_checks(facts.weights, facts.vllm_version)
     if facts.server is not None:
         checks += server_checks(facts.server)
+        if facts.server.reachable:  # which --dialect it needs, as far as it tells
+            kind = detect_server_kind(facts.server.url_label)
+            checks.append(Check("server", "dialect", "info", kind.describe()))
     path: Path_ = "server" if facts.server is not None else ("gpu" if usable else "cpu")
     failed = [c for c in checks if c.status == "fail" and path in c.gates]
     ready = not failed

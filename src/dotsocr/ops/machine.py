@@ -14,12 +14,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from dotsocr.ops.hardware import GpuFacts
+from dotsocr.ops.server_probe import ServerFacts, probe_server
 
 PCI_VENDORS = {"0x10de": "nvidia", "0x1002": "amd", "0x8086": "intel"}
 #: PCI class of display controllers (VGA 0x0300, 3D 0x0302); Intel iGPUs included.
@@ -40,19 +42,6 @@ class WeightsFacts:
     safetensors_mb: int = 0
     missing_shards: tuple[str, ...] = ()
     tokenizer_files: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ServerFacts:
-    """What a DotsOCR server answered (see ``dotsocr.ops.server_probe``)."""
-
-    url_label: str
-    reachable: bool
-    models: tuple[str, ...] = ()
-    model: str | None = None
-    smoke_ok: bool = False
-    smoke_seconds: float | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,16 +319,12 @@ def probe_weights(path: Path) -> WeightsFacts:
 
 def probe_cpu_engine() -> dict[str, Any]:
     """Load the CPU engine's bundled models (offline) and say how long it took."""
-    import time
-
     started = time.perf_counter()
     try:
-        from dotsocr.engines.cpu.engine import CpuEngineOptions
-        from dotsocr.engines.cpu.models import get_layout, get_ocr
+        # Imported here: the engine module brings in numpy and the OCR stack.
+        from dotsocr.engines.cpu import CpuEngine
 
-        options = CpuEngineOptions()
-        get_layout(options.layout_conf)
-        get_ocr(options.det_limit_side_len)
+        CpuEngine().prepare()
     except Exception as exc:
         return {"cpu_engine_error": f"{type(exc).__name__}: {exc}"}
     return {"cpu_engine_error": None, "cpu_engine_seconds": time.perf_counter() - started}
@@ -368,7 +353,5 @@ def gather_facts(
     if weights is not None:
         found["weights"] = probe_weights(weights)
     if server is not None:
-        from dotsocr.ops.server_probe import probe_server
-
         found["server"] = probe_server(server, api_key=api_key, model=model)
     return MachineFacts(**found)

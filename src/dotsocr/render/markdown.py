@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from dotsocr.model import HEADER_FOOTER, Element
-from dotsocr.options import MarkdownTables
 from dotsocr.render.pipe_table import pipe_table
 from dotsocr.render.sanitize import escape_tags, safe_table_html
 
@@ -16,6 +15,10 @@ if TYPE_CHECKING:
 
 _SECTION_NUMBER = re.compile(r"^\s*((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*)\.?\s+\S")
 _LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[①-⑳])\s+")
+
+
+#: How Markdown shows tables: the reference's HTML, or pipe tables where the grid allows.
+MarkdownTables = Literal["html", "pipe"]
 
 
 def element_markdown(element: Element, *, tables: MarkdownTables = "html") -> str:

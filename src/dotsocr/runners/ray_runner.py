@@ -2,8 +2,8 @@
 
 The driver lists the documents and reads their page counts, builds the table of
 (document hash, page, settings hash) rows and drops the pages already done (resume);
-CPU tasks render pages (``render_batch``), actors with the DotsOCR client send them and
-write each page idempotently (``InferPages``); the driver assembles each document's
+CPU tasks render pages (``render_batch``), actors with the engine's HTTP client send them
+and write each page idempotently (``InferPages``); the driver assembles each document's
 manifest and Markdown once all its pages are on disk. Ray is imported only here, when
 a run starts.
 
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from dotsocr.engines.base import Engine
-from dotsocr.errors import DotsOCRError, InputError
+from dotsocr.engines.vlm.paged import PagewiseEngine
+from dotsocr.errors import InputError, UsageError
 from dotsocr.model import Document, Page
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import Pipeline, Reporter, RunSummary, SilentReporter
@@ -38,7 +39,7 @@ logger = logging.getLogger("dotsocr")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class RunnerError(DotsOCRError):
+class RunnerError(UsageError):
     """The Ray runner cannot start (Ray missing, wrong engine, local-only paths)."""
 
 
@@ -94,11 +95,12 @@ class RayRunner:
         reporter: Reporter | None = None,
         ray_options: RayRunnerOptions | None = None,
     ) -> None:
-        if engine.name != "dots":
+        if not isinstance(engine, PagewiseEngine):
             raise RunnerError(
-                "--runner ray sends pages to DotsOCR servers: use --engine dots with --server"
+                f"--runner ray sends pages to model servers one at a time, which the "
+                f"{engine.name} engine does not: use --engine dots with --server"
             )
-        self.engine = engine
+        self.engine: PagewiseEngine = engine
         self.options = options
         self.output_dir = Path(output_dir)
         self.reporter = reporter or SilentReporter()
@@ -175,11 +177,10 @@ class RayRunner:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.WARNING)
-        engine_options = self.engine.options  # type: ignore[attr-defined]
-        job = RayJob.of(self.options, engine_options, self.output_dir, self.pipeline.settings_hash)
+        job = RayJob.of(self.options, self.engine, self.output_dir, self.pipeline.settings_hash)
         batch = self.ray_options.batch_size
-        concurrency = engine_options.concurrency
-        actors = self.ray_options.actors or len(engine_options.servers)
+        concurrency = self.engine.max_in_flight
+        actors = self.ray_options.actors or self.engine.server_count
         calls = min(64, math.ceil(concurrency / batch) + 1)  # batches that fill the window
         blocks = max(1, min(len(rows), math.ceil(len(rows) / batch)))
         dataset = ray.data.from_items(rows, override_num_blocks=blocks)
@@ -296,11 +297,7 @@ class RayRunner:
         doc = item.doc
         doc.pages = sorted([*item.done.values(), *item.finished.values()], key=lambda p: p.number)
         doc.error = self.pipeline.error_rate_verdict(doc)
-        if item.store.paged:
-            if doc.error is None:
-                item.store.write_document_markdown(doc)
-            else:
-                item.store.document_md_path.unlink(missing_ok=True)
+        item.store.write_document(doc)
         page_records.remove_records(item.records)
         remove_stale_temporaries(item.store.folder)  # left by a killed worker, mid-write
         self.reporter.document_finished(doc)

@@ -1,17 +1,17 @@
 """The two Ray Data stages, as plain callables (they import nothing from Ray).
 
 ``render_batch`` (CPU tasks): opens each document itself (paths travel, not PDFs),
-renders the batch's pages and encodes each as the PNG data URL the model receives.
-``InferPages`` (actors, one HTTP client each): sends pages with the DotsOCR engine's
-own async request path, up to ``concurrency`` in flight per actor, and writes every
-page's files and record idempotently. A page's trouble becomes a failed record;
-nothing a page does raises out of a stage.
+renders the batch's pages and encodes each in the form the engine sends.
+``InferPages`` (actors, one HTTP client each): sends pages through the engine's own
+per-page methods (:class:`~dotsocr.engines.vlm.paged.PagewiseEngine`), up to its
+``concurrency`` in flight per actor, and writes every page's files and record
+idempotently. A page's trouble becomes a failed record; nothing a page does raises
+out of a stage. Engines do not travel: every worker builds its own from the job's
+options through the engine registry.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import logging
 import threading
 import time
@@ -24,10 +24,11 @@ from typing import Any
 from PIL import Image
 
 from dotsocr.engines.base import failed_page
-from dotsocr.engines.dots import DotsEngine, DotsEngineOptions
-from dotsocr.engines.dots.client import ServerError
-from dotsocr.engines.dots.request import image_data_url
-from dotsocr.errors import DotsOCRError
+from dotsocr.engines.registry import select_engine
+from dotsocr.engines.vlm.client import ServerError
+from dotsocr.engines.vlm.images import image_from_data_url
+from dotsocr.engines.vlm.paged import PageOutcome, PagewiseEngine
+from dotsocr.errors import DotsOCRError, EngineError
 from dotsocr.model import Page
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import Pipeline
@@ -36,7 +37,29 @@ from dotsocr.store import DocumentStore
 
 logger = logging.getLogger("dotsocr")
 
-_DATA_URL_PREFIX = "data:image/png;base64,"
+
+@dataclass(frozen=True)
+class EngineFactory:
+    """The driver's engine as plain data: run options that name it (by its registry
+    name) and carry its resolved settings. Workers rebuild it with the registry."""
+
+    options: dict[str, Any]
+
+    @classmethod
+    def of(cls, engine: PagewiseEngine, options: ParseOptions) -> EngineFactory:
+        return cls(engine.registry_options(options).model_dump())
+
+    @property
+    def name(self) -> str:
+        """The engine's registry name (what its pages record as their engine)."""
+        return str(self.options["engine"])
+
+    def build(self) -> PagewiseEngine:
+        engine = select_engine(ParseOptions(**self.options)).engine
+        if not isinstance(engine, PagewiseEngine):
+            engine.close()
+            raise EngineError(f"the {engine.name} engine cannot send pages one at a time")
+        return engine
 
 
 @dataclass(frozen=True)
@@ -45,19 +68,20 @@ class RayJob:
     travel as plain dicts and are validated again on the worker."""
 
     parse_options: dict[str, Any]
-    engine_options: dict[str, Any]
+    engine: EngineFactory
     output_dir: str
     settings_hash: str
 
     @classmethod
     def of(
-        cls, options: ParseOptions, engine: DotsEngineOptions, output_dir: Path, settings_hash: str
+        cls, options: ParseOptions, engine: PagewiseEngine, output_dir: Path, settings_hash: str
     ) -> RayJob:
-        return cls(options.model_dump(), engine.model_dump(), str(output_dir), settings_hash)
+        factory = EngineFactory.of(engine, options)
+        return cls(options.model_dump(), factory, str(output_dir), settings_hash)
 
     def pipeline(self) -> Pipeline:
         """A local pipeline for its helpers: opening within limits, writing a page."""
-        engine = DotsEngine(DotsEngineOptions(**self.engine_options))
+        engine = self.engine.build()
         options = ParseOptions(**self.parse_options)
         pipeline = Pipeline(engine, options, output_dir=Path(self.output_dir))
         if pipeline.settings_hash != self.settings_hash:
@@ -98,12 +122,15 @@ def render_batch(batch: Any, *, job: RayJob) -> dict[str, list[Any]]:
         for row in rows:
             row["error"] = f"worker setup failed: {exc}"
         return _columns(rows, RENDERED)
+    engine: PagewiseEngine = pipeline.engine  # type: ignore[assignment]  # built by the job
     for path, doc_rows in by_path.items():
-        _render_document(pipeline, Path(path), doc_rows)
+        _render_document(pipeline, engine, Path(path), doc_rows)
     return _columns(rows, RENDERED)
 
 
-def _render_document(pipeline: Pipeline, path: Path, rows: list[dict[str, Any]]) -> None:
+def _render_document(
+    pipeline: Pipeline, engine: PagewiseEngine, path: Path, rows: list[dict[str, Any]]
+) -> None:
     todo = {row["page"]: row for row in rows if not Path(row["record"]).exists()}
     if not todo:
         return  # a retried batch whose pages are all written already
@@ -117,7 +144,7 @@ def _render_document(pipeline: Pipeline, path: Path, rows: list[dict[str, Any]])
         source.selected = [n for n in source.selected if n in todo]
         try:
             for page_image in source.pages():
-                todo[page_image.number].update(_encoded(page_image))
+                todo[page_image.number].update(_encoded(engine, page_image))
         except Exception as exc:  # a renderer bug must not take the batch down
             logger.debug("rendering %s failed", path, exc_info=True)
             for row in todo.values():
@@ -128,13 +155,13 @@ def _render_document(pipeline: Pipeline, path: Path, rows: list[dict[str, Any]])
             row["error"] = "page was not rendered"
 
 
-def _encoded(page: PageImage) -> dict[str, Any]:
+def _encoded(engine: PagewiseEngine, page: PageImage) -> dict[str, Any]:
     fields: dict[str, Any] = {"dpi": page.dpi, "render_seconds": page.render_seconds}
     if page.error is not None or page.image is None:
         fields["error"] = page.error or "page has no image"
         return fields
     started = time.perf_counter()
-    fields["url"] = image_data_url(page.image)
+    fields["url"] = engine.encode(page.image)
     fields["encode_seconds"] = time.perf_counter() - started
     if page.downscaled_from is not None:
         (w, h), (fw, fh) = page.downscaled_from, page.image.size
@@ -148,8 +175,8 @@ DONE = ("doc", "page")
 
 
 class InferPages:
-    """One DotsOCR client per actor; calls may run on several threads at once, and
-    all of them together keep at most ``concurrency`` requests in flight."""
+    """One engine (one HTTP client) per actor; calls may run on several threads at
+    once, and all of them together keep at most ``concurrency`` requests in flight."""
 
     def __init__(self, job: RayJob) -> None:
         self.job = job
@@ -161,8 +188,8 @@ class InferPages:
             self.setup_error: str | None = f"worker setup failed: {exc}"
             return
         self.setup_error = None
-        self.engine: DotsEngine = self.pipeline.engine  # type: ignore[assignment]
-        self._slots = threading.BoundedSemaphore(self.engine.options.concurrency)
+        self.engine: PagewiseEngine = self.pipeline.engine  # type: ignore[assignment]
+        self._slots = threading.BoundedSemaphore(self.engine.max_in_flight)
 
     def __call__(self, batch: Any) -> dict[str, list[Any]]:
         rows = _rows(batch)
@@ -170,7 +197,7 @@ class InferPages:
             for row in rows:
                 _write_failed_record(self.job, row, self.setup_error)
             return _columns(rows, DONE)
-        in_flight: list[tuple[dict[str, Any], PageImage, Future[Any]]] = []
+        in_flight: list[tuple[dict[str, Any], PageImage, Future[PageOutcome]]] = []
         for row in rows:
             if Path(row["record"]).exists():
                 continue  # written by an earlier try of this batch: at-least-once runs
@@ -190,7 +217,7 @@ class InferPages:
                 self._write(row, self._failed(row, f"internal error: {exc!r}"), None)
         return _columns(rows, DONE)
 
-    def _start(self, row: dict[str, Any]) -> tuple[PageImage, Future[Any]] | None:
+    def _start(self, row: dict[str, Any]) -> tuple[PageImage, Future[PageOutcome]] | None:
         """Write the page now if it needs no request; else send it (returns the future)."""
         page_image = self._page_image(row)
         ready = self.engine.answer_without_request(page_image)
@@ -207,9 +234,11 @@ class InferPages:
         future.add_done_callback(lambda _: self._slots.release())
         return page_image, future
 
-    def _finish(self, row: dict[str, Any], page_image: PageImage, future: Future[Any]) -> None:
+    def _finish(
+        self, row: dict[str, Any], page_image: PageImage, future: Future[PageOutcome]
+    ) -> None:
         outcome = self.engine.outcome_of(future)
-        if outcome.status == "failed" and self.engine.options.fallback:
+        if self.engine.needs_text_layer(outcome):
             page_image = self._with_text_layer(row) or page_image
         page = self.engine.finish(page_image, outcome, row.get("encode_seconds") or 0.0)
         self._write(row, page, page_image.image)
@@ -224,9 +253,7 @@ class InferPages:
         image = None
         url = row.get("url")
         if url is not None and row.get("error") is None:
-            png = base64.b64decode(url[len(_DATA_URL_PREFIX) :])
-            image = Image.open(io.BytesIO(png))
-            image.load()
+            image = image_from_data_url(url)
         return PageImage(
             source=Path(row["path"]),
             number=int(row["page"]),
@@ -260,7 +287,7 @@ class InferPages:
             row["stem"],
             paged=bool(row["paged"]),
             settings_hash=self.job.settings_hash,
-            md_tables=self.pipeline.options.md_tables,
+            writers=self.pipeline.writers,
         )
         store.manifest_path = Path(row["record"])  # see page_records.write_page
         self.pipeline.write_outputs(store, page, picture)
@@ -273,4 +300,4 @@ def _write_failed_record(job: RayJob, row: dict[str, Any], error: str) -> None:
     )
     store.manifest_path = Path(row["record"])
     image = PageImage(Path(row["path"]), int(row["page"]), None, row.get("dpi"))
-    store.write_page(failed_page(image, error, "dots"), None)
+    store.write_page(failed_page(image, error, job.engine.name), None)

@@ -24,10 +24,12 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 class Inputs(NamedTuple):
-    """What discover_inputs found: files to parse, and given paths that do not exist."""
+    """What discover_inputs found: files to parse, given paths that do not exist,
+    and given folders that hold no supported file."""
 
     files: list[Path]
     missing: list[Path]
+    empty_folders: list[Path] = []  # noqa: RUF012 - NamedTuple default, never mutated
 
 
 def discover_inputs(paths: Iterable[str | Path], *, follow_symlinks: bool = False) -> Inputs:
@@ -37,11 +39,14 @@ def discover_inputs(paths: Iterable[str | Path], *, follow_symlinks: bool = Fals
     ``follow_symlinks`` is set."""
     files: list[Path] = []
     missing: list[Path] = []
+    empty: list[Path] = []
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
             found = walk_folder(path, follow_symlinks=follow_symlinks)
+            if not found:
+                empty.append(path)
         elif path.exists():
             found = [path]
         else:
@@ -52,7 +57,7 @@ def discover_inputs(paths: Iterable[str | Path], *, follow_symlinks: bool = Fals
             if key not in seen:
                 seen.add(key)
                 files.append(file)
-    return Inputs(files, missing)
+    return Inputs(files, missing, empty)
 
 
 def walk_folder(root: Path, *, follow_symlinks: bool = False) -> list[Path]:

@@ -3,6 +3,10 @@
 Per page: take the PDF text layer when it is usable, else OCR the image; detect
 layout regions; assemble categorised elements in reading order. One page's
 trouble becomes a failed Page, never an exception out of :meth:`CpuEngine.process`.
+
+With more than one worker (``options.workers``, by default one per core), pages
+are read in worker processes (``workers.py``), each running this same per-page
+code, and come back in page order: the output is the same as with one.
 """
 
 from __future__ import annotations
@@ -10,47 +14,31 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from importlib import metadata
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from dotsocr.blank import is_blank
-from dotsocr.engines.base import failed_page
+from dotsocr.engines.base import Engine, failed_page
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.boxes import to_int_box
 from dotsocr.engines.cpu.headers import relabel_running_headers
 from dotsocr.engines.cpu.layout import Region, detect_regions
 from dotsocr.engines.cpu.ocr import ocr_lines, recognize, to_bgr
+from dotsocr.engines.cpu.options import CpuEngineOptions
 from dotsocr.engines.cpu.orientation import box_back, rotate
 from dotsocr.engines.cpu.orientation import choose as choose_orientation
 from dotsocr.engines.cpu.textlayer_check import check_text_layer
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
-from dotsocr.model import Element, Page
+from dotsocr.engines.cpu.worker_count import effective_workers
+from dotsocr.model import HEADER_FOOTER, Element, Page
 from dotsocr.sources.base import PageImage
+
+if TYPE_CHECKING:
+    from dotsocr.engines.cpu.workers import WorkerPool
 
 #: Bumped whenever this engine's output for the same input changes.
 ENGINE_VERSION = "cpu-5"
-
-
-class CpuEngineOptions(BaseModel):
-    """Everything that changes the CPU engine's output."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ocr: Literal["auto", "always", "never"] = Field(
-        default="auto",
-        description="auto: OCR only pages without a usable text layer; always: OCR every "
-        "page; never: text layer only",
-    )
-    det_limit_side_len: int = Field(
-        default=1280, ge=320, le=4096, description="longest side for text detection"
-    )
-    layout: bool = Field(default=True, description="run the layout model")
-    layout_conf: float = Field(default=0.5, gt=0, lt=1, description="layout box threshold")
-    verify_text_layer: bool = Field(
-        default=True, description="read a few line crops to catch garbled text layers"
-    )
 
 
 def _version(dist: str) -> str:
@@ -60,29 +48,80 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-class CpuEngine:
+class CpuEngine(Engine):
     """The embedded CPU engine; models are shared by all instances in a process."""
 
     name = "cpu"
 
     def __init__(self, options: CpuEngineOptions | None = None) -> None:
         self.options = options or CpuEngineOptions()
+        self._workers: int | None = None
+        self._pool: WorkerPool | None = None
 
     def settings(self) -> dict[str, Any]:
         return {
-            **self.options.model_dump(),
+            **self.options.output_settings(),
             "engine_version": ENGINE_VERSION,
             "rapidocr": _version("rapidocr"),
             "rapid_layout": _version("rapid-layout"),
         }
 
+    @property
+    def workers(self) -> int:
+        """Pages read at once; 1 means in this process, with no worker processes.
+        Fixed at first use, since the default depends on the memory free then."""
+        if self._workers is None:
+            self._workers = effective_workers(self.options)
+        return self._workers
+
+    def prepare(self) -> str | None:
+        """Load the models now (in one worker, when there are workers), so the first
+        page's time is the page's own and a setup problem is one clear error."""
+        if self.workers > 1:
+            self._worker_pool().start()
+            return None
+        from dotsocr.engines.cpu.models import get_layout, get_ocr
+
+        get_layout(self.options.layout_conf)
+        get_ocr(self.options.det_limit_side_len)
+        return None
+
     def process(self, pages: Iterable[PageImage]) -> Iterator[Page]:
+        if self.workers > 1:
+            yield from self._worker_pool().map(pages)
+            return
         for page in pages:
             yield self.process_page(page)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live worker processes (none before the first page, or
+        with one worker)."""
+        return self._pool.pids() if self._pool is not None else []
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _worker_pool(self) -> WorkerPool:
+        if self._pool is None:
+            from dotsocr.engines.cpu.workers import WorkerPool
+
+            self._pool = WorkerPool(self.options, self.workers)
+        return self._pool
 
     def refine_document(self, pages: list[Page]) -> None:
         """Document-level pass the pipeline runs over a window of pages."""
         relabel_running_headers(pages)
+
+    def trim_to_prompt(self, page: Page, prompt: str) -> None:
+        """This engine always finds the full layout; cut it to what the prompt asks."""
+        if prompt == "layout_only":
+            for element in page.elements:
+                element.text = None
+        elif prompt == "ocr":
+            page.elements = [e for e in page.elements if e.category not in HEADER_FOOTER]
 
     # -- one page ------------------------------------------------------------
 

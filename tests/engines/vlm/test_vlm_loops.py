@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dotsocr.engines.dots.loops import RepetitionDetector
+from dotsocr.engines.vlm.loops import RepetitionDetector
 
 
 def feed_all(

@@ -1,4 +1,4 @@
-"""The DotsOCR HTTP client against a real fake vLLM server on 127.0.0.1."""
+"""The VLM transport (the chat client) against a real fake vLLM server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from dots_fake_server import (
     layout_json,
     make_png,
 )
-from dotsocr.engines.dots.client import (
+from dotsocr.engines.vlm.client import (
+    ChatClient,
     ClientOptions,
     Completion,
-    DotsClient,
     ServerError,
     normalise_server_url,
 )
@@ -46,7 +46,7 @@ def options(*servers: str, **kwargs: Any) -> ClientOptions:
 
 
 async def complete_once(opts: ClientOptions, payload: dict[str, Any]) -> Completion:
-    async with DotsClient(opts) as client:
+    async with ChatClient(opts) as client:
         return await client.complete(payload)
 
 
@@ -90,7 +90,7 @@ def test_model_discovered_when_not_given() -> None:
     with FakeServer(models=["first-model", "second"]) as server:
 
         async def go() -> tuple[str, Completion]:
-            async with DotsClient(options(server.url)) as client:
+            async with ChatClient(options(server.url)) as client:
                 name = await client.model_name()
                 return name, await client.complete(chat_payload(PAGE))
 
@@ -106,7 +106,7 @@ def test_given_model_is_checked() -> None:
     with FakeServer(models=["a", "b"]) as server:
 
         async def ask(model: str) -> str:
-            async with DotsClient(options(server.url, model=model)) as client:
+            async with ChatClient(options(server.url, model=model)) as client:
                 return await client.model_name()
 
         assert run(ask("b")) == "b"
@@ -323,7 +323,7 @@ def test_round_robin_across_two_servers() -> None:
     with FakeServer() as one, FakeServer() as two:
 
         async def go() -> list[Completion]:
-            async with DotsClient(options(one.url, two.url)) as client:
+            async with ChatClient(options(one.url, two.url)) as client:
                 return [await client.complete(chat_payload(PAGE)) for _ in range(6)]
 
         completions = run(go())
@@ -337,7 +337,7 @@ def test_server_that_is_down_is_skipped() -> None:
     with FakeServer() as server:
 
         async def go() -> list[Completion]:
-            async with DotsClient(options(down, server.url)) as client:
+            async with ChatClient(options(down, server.url)) as client:
                 payload = chat_payload(PAGE, model=DEFAULT_MODEL)
                 return [await client.complete(payload) for _ in range(5)]
 
@@ -410,7 +410,7 @@ def test_server_stops_cleanly_during_an_endless_stream() -> None:
     try:
 
         async def go() -> None:
-            async with DotsClient(
+            async with ChatClient(
                 options(server.url, loop_detection=False, max_retries=0)
             ) as client:
                 await client.complete(chat_payload(PAGE))
@@ -476,7 +476,7 @@ def test_many_concurrent_completions() -> None:
     with FakeServer(responder) as server:
 
         async def go() -> list[Completion]:
-            async with DotsClient(options(server.url)) as client:
+            async with ChatClient(options(server.url)) as client:
                 return await asyncio.gather(*(client.complete(chat_payload(p)) for p in pages))
 
         completions = run(go())

@@ -1,11 +1,12 @@
 """Spotting a repetition loop in the model's streamed output, so the client can
 cut the generation instead of waiting minutes for max tokens.
 
-DotsOCR sometimes repeats itself until its token budget runs out (see DESIGN.md §3):
-the same few characters, the same table row, or the same layout element with its
-bbox drifting. A false alarm loses real content while a miss only costs time (the
-truncated answer is repaired downstream), so the thresholds are deliberately high:
-only long, exact repetitions at the end of the text fire.
+OCR models such as DotsOCR sometimes repeat themselves until the token budget
+runs out (see DESIGN.md §3): the same few characters, the same table row, or the
+same layout element with its bbox drifting. A false alarm loses real content
+while a miss only costs time (the truncated answer is repaired downstream), so the
+thresholds are deliberately high: only long, exact repetitions at the end of the
+text fire.
 
 The detector works on a bounded tail of the text and checks it every
 ``check_every`` new characters, so feeding is O(chunk) amortised.

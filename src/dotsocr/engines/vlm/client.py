@@ -1,11 +1,12 @@
-"""Async client for DotsOCR served by vLLM's OpenAI-compatible API (DESIGN.md §3).
+"""Async client for a vision-language model behind an OpenAI-compatible chat API
+(vLLM, ollama, llama.cpp's server, LM Studio): the transport, blind to the model.
 
-It streams every answer, so a repetition loop can be cut the moment it is seen
-(closing the connection makes vLLM abort the generation), and so a slow page never
-looks like a dead connection. Transient failures (connection trouble, 429, 5xx) are
-retried with backoff, spreading over several servers; everything else becomes a
-``ServerError`` whose message says what to do and never holds the API key or a full
-server URL.
+It sends the bodies a model adapter builds and streams every answer, so a
+repetition loop can be cut the moment it is seen (closing the connection makes
+vLLM abort the generation), and so a slow page never looks like a dead connection.
+Transient failures (connection trouble, 429, 5xx) are retried with backoff,
+spreading over several servers; everything else becomes a ``ServerError`` whose
+message says what to do and never holds the API key or a full server URL.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dotsocr.engines.dots.loops import RepetitionDetector
+from dotsocr.engines.vlm.loops import RepetitionDetector
 from dotsocr.errors import EngineError
 
 T = TypeVar("T")
@@ -36,7 +37,7 @@ MAX_CONNECTIONS = 512
 
 
 class ServerError(EngineError):
-    """The DotsOCR server cannot be used or refused a request."""
+    """The model server cannot be used or refused a request."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class ClientOptions:
     def __post_init__(self) -> None:
         servers = (self.servers,) if isinstance(self.servers, str) else tuple(self.servers)
         if not servers:
-            raise ServerError("no DotsOCR server given")
+            raise ServerError("no model server given")
         object.__setattr__(self, "servers", tuple(normalise_server_url(s) for s in servers))
         if self.max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -126,8 +127,8 @@ class _ServerState:
     last_failure: float = field(default=0.0)
 
 
-class DotsClient:
-    """Talks to one or more DotsOCR servers; safe for many concurrent calls."""
+class ChatClient:
+    """Talks to one or more model servers; safe for many concurrent calls."""
 
     def __init__(
         self, options: ClientOptions, *, transport: httpx.AsyncBaseTransport | None = None
@@ -161,7 +162,7 @@ class DotsClient:
         #: max_model_len per served model, as /v1/models lists it (vLLM does).
         self.max_model_len: dict[str, int] = {}
 
-    async def __aenter__(self) -> DotsClient:
+    async def __aenter__(self) -> ChatClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -213,7 +214,7 @@ class DotsClient:
         except (ValueError, KeyError, TypeError):
             raise ServerError(
                 f"{server.label} answered /v1/models with something other than an "
-                "OpenAI model list; is it a vLLM server?"
+                "OpenAI model list; is it an OpenAI-compatible server?"
             ) from None
 
     # ------------------------------------------------------------- completion
@@ -327,7 +328,7 @@ class DotsClient:
                     "at /v1/models, or check vLLM's --served-model-name"
                 )
             raise ServerError(
-                f"{server.label} answered HTTP 404; is it a vLLM OpenAI-compatible server "
+                f"{server.label} answered HTTP 404; is it an OpenAI-compatible server "
                 "(the address should end in /v1)?"
             )
         raise ServerError(

@@ -1,6 +1,6 @@
 """An asyncio event loop on a background thread, for a synchronous caller.
 
-The pipeline is a plain iterator chain; the DotsOCR engine keeps dozens of HTTP
+The pipeline is a plain iterator chain; a VLM engine keeps dozens of HTTP
 requests in flight. Running the loop on its own thread lets the pipeline's thread
 keep rendering and encoding pages while requests are outstanding.
 """

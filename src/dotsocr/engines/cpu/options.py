@@ -1,0 +1,38 @@
+"""The CPU engine's settings, importable without loading its models."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CpuEngineOptions(BaseModel):
+    """Everything that changes the CPU engine's output."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ocr: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="auto: OCR only pages without a usable text layer; always: OCR every "
+        "page; never: text layer only",
+    )
+    det_limit_side_len: int = Field(
+        default=1280, ge=320, le=4096, description="longest side for text detection"
+    )
+    layout: bool = Field(default=True, description="run the layout model")
+    layout_conf: float = Field(default=0.5, gt=0, lt=1, description="layout box threshold")
+    verify_text_layer: bool = Field(
+        default=True, description="read a few line crops to catch garbled text layers"
+    )
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="pages parsed at once in worker processes; None: the number of cores, "
+        "capped by memory. Not an output setting: every count gives the same files",
+    )
+
+    def output_settings(self) -> dict[str, object]:
+        """The options that change a page's result (not how it is scheduled)."""
+        return self.model_dump(exclude={"workers"})
