@@ -24,12 +24,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from common import require_shared_data  # noqa: E402
-from dots_fake_server import FakeServer, Reply, default_responder  # noqa: E402
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions  # noqa: E402
 from dotsocr.engines.vlm.images import image_data_url  # noqa: E402
 from dotsocr.options import ParseOptions  # noqa: E402
 from dotsocr.pipeline import Pipeline  # noqa: E402
 from dotsocr.sources import open_source  # noqa: E402
+from support.fake_dots_server import FakeServer, Reply, default_responder  # noqa: E402
 
 
 def render_encode_only(pdf: Path, pages: str) -> tuple[float, int]:

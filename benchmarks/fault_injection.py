@@ -22,8 +22,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from dots_fake_server import FakeServer  # noqa: E402
-from reliability_testlib import (  # noqa: E402
+from support.fake_dots_server import FakeServer  # noqa: E402
+from support.reliability import (  # noqa: E402
     FaultResponder,
     cli_env,
     fast_backoff_cli,

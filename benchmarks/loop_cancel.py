@@ -21,8 +21,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from PIL import Image, ImageDraw  # noqa: E402
 
-from dots_fake_server import FakeServer, Reply  # noqa: E402
 from dotsocr import parse  # noqa: E402
+from support.fake_dots_server import FakeServer, Reply  # noqa: E402
 
 LOOP = '{"bbox": [10, 20, 300, 40], "category": "Text", "text": "the same line again"}, '
 

@@ -19,13 +19,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from dots_fake_server import FakeServer, Reply, default_responder  # noqa: E402
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions  # noqa: E402
 from dotsocr.engines.vlm.images import image_data_url  # noqa: E402
 from dotsocr.options import ParseOptions  # noqa: E402
 from dotsocr.pipeline import Pipeline  # noqa: E402
 from dotsocr.sources import open_source  # noqa: E402
-from testsupport import make_text_pdf  # noqa: E402
+from support import make_text_pdf  # noqa: E402
+from support.fake_dots_server import FakeServer, Reply, default_responder  # noqa: E402
 
 
 def make_pdf(folder: Path, pages: int) -> Path:
@@ -62,6 +62,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import ray
+
     from dotsocr.runners import RayRunner, RayRunnerOptions
 
     def responder(info, attempt):

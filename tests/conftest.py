@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from testsupport import SHARED_DATA, make_text_pdf
+from support import SHARED_DATA, make_text_pdf
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from testsupport import REPO_ROOT
+from support import REPO_ROOT
 
 
 def test_ruff_check_is_clean():

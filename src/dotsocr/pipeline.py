@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,8 +290,10 @@ class Pipeline:
             del recent[:-CONTEXT_PAGES]
             self.reporter.page_finished(page)
 
+        rendered = prefetch(feed(), depth=RENDER_AHEAD)
+        results = self.engine.process(within_deadline(rendered))
         try:
-            for page in self.engine.process(within_deadline(prefetch(feed(), depth=RENDER_AHEAD))):
+            for page in results:
                 pending.append(page)
                 if len(pending) > LOOKAHEAD_PAGES:
                     self._refine(recent, pending)
@@ -299,6 +301,13 @@ class Pipeline:
         except Exception as exc:  # an engine bug must not take the batch down
             logger.debug("engine failed on %s", source.path, exc_info=True)
             stop_reason.append(f"engine error: {exc}")
+        finally:
+            # However this loop ends (a KeyboardInterrupt too), end the engine's work
+            # and join the render thread now, before the caller closes the source:
+            # a PDF closed under a thread still rendering it crashes PDFium (this was
+            # the segmentation fault on Ctrl-C).
+            _close(results)
+            rendered.close()
         finished = {p.number for p in (*pending, *written)}
         # Stopped from outside: pages not started stay unrecorded, for a rerun to do.
         dropped = self.stop.is_set() and not stop_reason
@@ -335,3 +344,9 @@ class Pipeline:
             return
         copies = [p.model_copy(deep=True) for p in context]
         self.engine.refine_document([*copies, *pending])
+
+
+def _close(iterator: Iterator[Page]) -> None:
+    """Close a generator (its ``finally`` blocks run now); other iterators have none."""
+    if isinstance(iterator, Generator):
+        iterator.close()

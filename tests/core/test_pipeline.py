@@ -11,7 +11,7 @@ from dotsocr.model import Element, Page
 from dotsocr.options import ParseOptions
 from dotsocr.pipeline import LOOKAHEAD_PAGES, Pipeline
 from dotsocr.sources.base import PageImage
-from testsupport import make_text_pdf
+from support import make_text_pdf
 
 
 class ScriptedEngine(Engine):
@@ -340,3 +340,33 @@ def test_a_stopped_run_keeps_finished_pages_and_records_no_others(tmp_path):
     doc = Pipeline(engine, ParseOptions(), output_dir=out).parse_document(pdf)
     assert engine.seen == [3, 4, 5, 6] and doc.resumed_pages == 2
     assert (out / "doc" / "doc.md").is_file()
+
+
+def test_the_render_thread_is_joined_before_the_source_closes(tmp_path, monkeypatch):
+    """A KeyboardInterrupt out of the engine (a second Ctrl-C) must not close the
+    PDF while the render thread may still be rendering it: PDFium crashes then."""
+    import threading
+
+    import pytest
+
+    from dotsocr.sources.pdf import PdfRenderer
+
+    alive_at_close: list[bool] = []
+    real_close = PdfRenderer.close
+
+    def recording_close(self):
+        names = [t.name for t in threading.enumerate()]
+        alive_at_close.append("dotsocr-prefetch" in names)
+        real_close(self)
+
+    monkeypatch.setattr(PdfRenderer, "close", recording_close)
+
+    class Interrupted(ScriptedEngine):
+        def process(self, pages):
+            for page in super().process(pages):
+                yield page
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Pipeline(Interrupted(), ParseOptions()).parse_document(_pdf(tmp_path, 12))
+    assert alive_at_close == [False]

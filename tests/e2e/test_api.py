@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dotsocr import Document, DotsOCRPDFProcessor, EngineError, parse
-from testsupport import SAMPLE_PDF
+from support import SAMPLE_PDF
 
 
 def test_parse_returns_a_document_without_writing(tmp_path, monkeypatch):

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from testsupport import SAMPLE_PDF, make_text_pdf
-from testsupport import run_dotsocr as dotsocr
+from support import SAMPLE_PDF, make_text_pdf
+from support import run_dotsocr as dotsocr
 
 
 def test_sample_report_end_to_end(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from testsupport import make_text_pdf
+from support import make_text_pdf
 
 TRIES = 20
 

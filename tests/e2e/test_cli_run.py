@@ -11,8 +11,8 @@ import pytest
 
 from dotsocr import parse
 from dotsocr.errors import InputNotFoundError, InputReadError
-from testsupport import SAMPLE_PDF, make_text_pdf
-from testsupport import run_dotsocr as dotsocr
+from support import SAMPLE_PDF, make_text_pdf
+from support import run_dotsocr as dotsocr
 
 
 def test_an_output_path_that_is_a_file_is_a_usage_error_before_any_model_loads(tmp_path):

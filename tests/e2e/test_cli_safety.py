@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from testsupport import make_text_pdf
-from testsupport import run_dotsocr as dotsocr
+from support import make_text_pdf
+from support import run_dotsocr as dotsocr
 
 
 def test_passwords_file_opens_each_file(tmp_path, shared_data):

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from dots_fake_server import FakeServer, Reply, default_responder
 from dotsocr.ops.bench import percentile
-from ops_testlib import clean_env
-from testsupport import SAMPLE_PDF, make_text_pdf, run_dotsocr
+from support import SAMPLE_PDF, make_text_pdf, run_dotsocr
+from support.fake_dots_server import FakeServer, Reply, default_responder
+from support.ops import clean_env
 
 KEYS = ("pages_per_second", "init_seconds", "peak_rss_mb", "p50_seconds", "p95_seconds")
 

@@ -11,10 +11,10 @@ import textwrap
 
 import pytest
 
-from dots_fake_server import FakeServer, Reply
 from dotsocr.ops.server_probe import probe_server
-from ops_testlib import clean_env, free_port, make_weights
-from testsupport import run_dotsocr
+from support import run_dotsocr
+from support.fake_dots_server import FakeServer, Reply
+from support.ops import clean_env, free_port, make_weights
 
 
 @pytest.mark.parametrize(

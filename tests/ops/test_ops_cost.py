@@ -24,7 +24,7 @@ import json
 import pytest
 
 from dotsocr.ops.cost import CostError, Throughput, compute_costs, load_prices, read_bench
-from testsupport import run_dotsocr
+from support import run_dotsocr
 
 
 def options_by_name(report):

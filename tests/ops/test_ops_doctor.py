@@ -17,7 +17,7 @@ from dotsocr.ops.hardware import (
 )
 from dotsocr.ops.machine import parse_nvidia_smi, probe_weights
 from dotsocr.ops.server_probe import ServerFacts
-from ops_testlib import GOOD_MACHINE, NO_GPU_MACHINE, machine_with, make_weights
+from support.ops import GOOD_MACHINE, NO_GPU_MACHINE, machine_with, make_weights
 
 
 def by_name(checks: list[Check], name: str) -> Check:

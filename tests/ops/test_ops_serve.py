@@ -1,4 +1,4 @@
-"""`dotsocr serve` against a stand-in vLLM executable (tests/ops_fake_vllm.py)."""
+"""`dotsocr serve` against a stand-in vLLM executable (tests/support/fake_vllm.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from dotsocr.ops.machine import probe_gpus
 from dotsocr.ops.serve import diagnose_log
 from dotsocr.ops.serve_host import find_free_port, port_is_free
 from dotsocr.ops.serve_plan import build_command
-from ops_testlib import (
+from support import run_dotsocr
+from support.ops import (
     clean_env,
     fake_vllm_command,
     flag,
@@ -27,7 +28,6 @@ from ops_testlib import (
     start_dotsocr,
     wait_for_text,
 )
-from testsupport import run_dotsocr
 
 
 def test_dry_run_prints_the_guide_command_flag_by_flag(tmp_path):

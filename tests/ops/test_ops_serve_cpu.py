@@ -1,5 +1,5 @@
 """`dotsocr serve --device cpu`: vLLM's CPU backend, flag by flag (--dry-run) and
-started for real through the stand-in executable (tests/ops_fake_vllm.py)."""
+started for real through the stand-in executable (tests/support/fake_vllm.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from dotsocr.ops.serve_plan import (
     cpu_environment,
     cpu_launcher,
 )
-from ops_testlib import (
+from support import run_dotsocr
+from support.ops import (
     clean_env,
     fake_vllm_command,
     flag,
@@ -27,7 +28,6 @@ from ops_testlib import (
     start_dotsocr,
     wait_for_text,
 )
-from testsupport import run_dotsocr
 
 
 def split_env(line: str) -> tuple[dict[str, str], list[str]]:
@@ -150,7 +150,7 @@ def test_cpu_serve_starts_waits_and_stops_with_the_stand_in(tmp_path):
 
 def test_doctor_names_the_cpu_backend_when_vllm_is_installed_without_a_gpu():
     from dotsocr.ops.doctor import diagnose
-    from ops_testlib import machine_with
+    from support.ops import machine_with
 
     with_vllm = diagnose(machine_with(gpus=(), vllm_version="0.32.0"))
     assert with_vllm.path == "cpu" and with_vllm.ready

@@ -1,4 +1,4 @@
-"""Launching a plan, in this process: the stand-in vLLM (tests/ops_fake_vllm.py) is
+"""Launching a plan, in this process: the stand-in vLLM (tests/support/fake_vllm.py) is
 started for real; SIGTERM stops it the way Ctrl-C does."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from dotsocr.ops.serve import LaunchError, launch
 from dotsocr.ops.serve_plan import ServeFlags, plan_launch
-from ops_testlib import fake_vllm_command, free_port, host_with, make_weights, pid_alive
+from support.ops import fake_vllm_command, free_port, host_with, make_weights, pid_alive
 
 
 class Recorder:

@@ -1,7 +1,7 @@
 """`dotsocr serve`'s planning on fabricated machines: no GPU, vLLM or port needed.
 
 plan_launch is pure, so each test builds the HostFacts of the machine it is about
-(ops_testlib.GOOD_HOST with facts replaced) and checks the command, environment,
+(support.ops.GOOD_HOST with facts replaced) and checks the command, environment,
 port, sizing and messages the plan holds.
 """
 
@@ -15,7 +15,7 @@ import pytest
 from dotsocr.ops.hardware import GpuFacts
 from dotsocr.ops.machine import WeightsFacts
 from dotsocr.ops.serve_plan import CPU_API_SERVER_MODULE, PlanError, ServeFlags, plan_launch
-from ops_testlib import GOOD_HOST, flag, host_with
+from support.ops import GOOD_HOST, flag, host_with
 
 WEIGHTS = Path("/models/DotsOCR")
 

@@ -8,12 +8,12 @@ import dataclasses
 
 import pytest
 
-from dots_fake_server import FakeServer
 from dotsocr.ops.doctor import diagnose
 from dotsocr.ops.server_kind import ServerKind, detect_server_kind
 from dotsocr.ops.server_probe import ServerFacts
-from ops_testlib import NO_GPU_MACHINE, clean_env, free_port
-from testsupport import run_dotsocr
+from support import run_dotsocr
+from support.fake_dots_server import FakeServer
+from support.ops import NO_GPU_MACHINE, clean_env, free_port
 
 OLLAMA = {
     "owned_by": "library",

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dots_fake_server import FakeServer, Reply, RequestInfo, layout_json
-from reliability_testlib import (
+from support.fake_dots_server import FakeServer, Reply, RequestInfo, layout_json
+from support.reliability import (
     cli_env,
     good_elements,
     hidden_files,

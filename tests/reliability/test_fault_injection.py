@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from dots_fake_server import FakeServer
-from reliability_testlib import (
+from support.fake_dots_server import FakeServer
+from support.reliability import (
     FAULTS,
     FaultResponder,
     cli_env,

@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from testsupport import REPO_ROOT
+from support import REPO_ROOT
 
 _spec = importlib.util.spec_from_file_location(
     "compare_outputs", REPO_ROOT / "scripts" / "compare_outputs.py"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sources_testlib import PageSpec, build_pdf, text_content
 
 from dotsocr.errors import InputError
 from dotsocr.sources import open_source
 from dotsocr.sources.open import sniff
+from support.sources import PageSpec, build_pdf, text_content
 
 
 def _reason(path: Path) -> str:

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from sources_testlib import PageSpec, build_pdf, text_content
 
 from dotsocr.errors import InputError
 from dotsocr.sources import TextChar, open_source
 from dotsocr.sources import pdf as pdf_module
+from support.sources import PageSpec, build_pdf, text_content
 
 MakePdf = Callable[..., Path]
 

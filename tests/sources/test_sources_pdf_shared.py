@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sources_testlib import manifest_rows
 
 from dotsocr.errors import InputError, PasswordError
 from dotsocr.sources import open_source
 from dotsocr.sources.passwords import password_candidates, saslprep
+from support.sources import manifest_rows
 
 PDFJS = Path("robustness/pdfjs")
 
@@ -95,7 +95,7 @@ def test_absurdly_tall_page_fails_clearly_instead_of_rendering(shared_data: Path
 
 def test_huge_page_is_scaled_to_the_budget(tmp_path: Path) -> None:
     from dotsocr.protocol import MAX_PIXELS
-    from testsupport import make_text_pdf
+    from support import make_text_pdf
 
     pdf = make_text_pdf(tmp_path / "big.pdf", [["Big page."]])
     with open_source(pdf, dpi=1200) as doc:

@@ -21,8 +21,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from dotsocr.geometry import smart_resize
-from testsupport import REPO_ROOT
-from testsupport import run_dotsocr as dotsocr
+from support import REPO_ROOT
+from support import run_dotsocr as dotsocr
 
 pytestmark = pytest.mark.vllm
 
@@ -58,7 +58,7 @@ def server(vllm_python, tmp_path_factory):
     root = tmp_path_factory.mktemp("vllm")
     model = root / "tiny_dots"
     subprocess.run(
-        [str(vllm_python), str(REPO_ROOT / "tests" / "vllm_tiny_model.py"), str(model)],
+        [str(vllm_python), str(REPO_ROOT / "tests" / "support" / "vllm_tiny_model.py"), str(model)],
         check=True,
         capture_output=True,
         timeout=120,

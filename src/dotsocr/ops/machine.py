@@ -322,9 +322,10 @@ def probe_cpu_engine() -> dict[str, Any]:
     started = time.perf_counter()
     try:
         # Imported here: the engine module brings in numpy and the OCR stack.
-        from dotsocr.engines.cpu import CpuEngine
+        from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 
-        CpuEngine().prepare()
+        with CpuEngine(CpuEngineOptions(workers=1)) as engine:
+            engine.prepare()
     except Exception as exc:
         return {"cpu_engine_error": f"{type(exc).__name__}: {exc}"}
     return {"cpu_engine_error": None, "cpu_engine_seconds": time.perf_counter() - started}

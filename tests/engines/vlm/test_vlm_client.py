@@ -12,7 +12,15 @@ from typing import Any, TypeVar
 
 import pytest
 
-from dots_fake_server import (
+from dotsocr.engines.vlm.client import (
+    ChatClient,
+    ClientOptions,
+    Completion,
+    ServerError,
+    normalise_server_url,
+)
+from dotsocr.geometry import smart_resize
+from support.fake_dots_server import (
     DEFAULT_MODEL,
     FakeServer,
     Reply,
@@ -22,14 +30,6 @@ from dots_fake_server import (
     layout_json,
     make_png,
 )
-from dotsocr.engines.vlm.client import (
-    ChatClient,
-    ClientOptions,
-    Completion,
-    ServerError,
-    normalise_server_url,
-)
-from dotsocr.geometry import smart_resize
 
 T = TypeVar("T")
 KEY = "sk-very-secret-key-123"

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from dotsocr.engines.cpu.options import CpuEngineOptions
 
-#: Memory set aside per worker for the default count. A worker's peak RSS measured
-#: on this project's pages (benchmarks/workers.py, 200 DPI): about 0.5 GiB on
-#: born-digital pages and 0.6 GiB on OCR pages; a dense page at the pixel budget
-#: needs more, hence the margin.
-WORKER_MEMORY_BYTES = 1 << 30
+#: Memory set aside per worker for the default count. Peak RSS of one worker,
+#: measured at 200 DPI (two workers, 2 cores): 0.4 GB on born-digital pages
+#: (freeculture.pdf), 1.15 GB on OCR pages of the same, 1.3 GB OCR-ing a dense
+#: two-column paper (tracemonkey.pdf). onnxruntime's memory arena keeps a worker
+#: near its peak once it has OCR'd a page, so the budget is the OCR figure plus a
+#: margin. The parent process (rendering, results) needs about 0.2 GB more.
+WORKER_MEMORY_BYTES = 3 << 29  # 1.5 GiB
 
 _MEMINFO = Path("/proc/meminfo")
 _CGROUP = Path("/sys/fs/cgroup")

@@ -216,9 +216,9 @@ class VlmEngine(PagewiseEngine):
     def _fallback(self, page: PageImage, outcome: PageOutcome) -> Page:
         """The CPU engine's reading of a page the model could not answer."""
         if self._cpu is None:
-            from dotsocr.engines.cpu import CpuEngine
+            from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 
-            self._cpu = CpuEngine()
+            self._cpu = CpuEngine(CpuEngineOptions(workers=1))
         result: Page = self._cpu.process_page(page)
         reason = outcome.error or "no usable answer"
         if result.status == "failed":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from dots_fake_server import FakeServer
-from testsupport import make_text_pdf
-from testsupport import run_dotsocr as dotsocr
+from support import make_text_pdf
+from support import run_dotsocr as dotsocr
+from support.fake_dots_server import FakeServer
 
 
 def free_port() -> int:

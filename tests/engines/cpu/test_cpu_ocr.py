@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cpu_testlib import page_image, rendered_pages, text_image
-
 from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 from dotsocr.engines.cpu.ocr import ocr_lines
 from dotsocr.engines.cpu.textlayer_check import similarity
-from testsupport import make_text_pdf
+from support import make_text_pdf
+from support.cpu import page_image, rendered_pages, text_image
 
 KNOWN = ["The quick brown fox jumps", "over 123 lazy dogs today"]
 

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from cpu_testlib import page_image, rendered_pages, text_image
 from PIL import Image
 
 from dotsocr.engines.base import Engine
 from dotsocr.engines.cpu import ENGINE_VERSION, CpuEngine, CpuEngineOptions, engine, models
+from support.cpu import page_image, rendered_pages, text_image
 
 
 def test_engine_satisfies_the_protocol(cpu_engine: CpuEngine) -> None:

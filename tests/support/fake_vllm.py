@@ -1,6 +1,6 @@
 """A stand-in for the ``vllm`` executable, for ``dotsocr serve`` tests.
 
-Run as ``python ops_fake_vllm.py serve WEIGHTS --port N ...``. FAKE_VLLM_MODE picks
+Run as ``python fake_vllm.py serve WEIGHTS --port N ...``. FAKE_VLLM_MODE picks
 its behaviour:
 
 - ``ok``: listen on 127.0.0.1:N at once; /health and /v1/models answer.

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cpu_testlib import line_chars, rendered_pages
 
 from dotsocr.engines.cpu import CpuEngine
 from dotsocr.engines.cpu.ocr import recognize, to_bgr
@@ -21,6 +20,7 @@ from dotsocr.engines.cpu.textlayer_check import (
 )
 from dotsocr.engines.cpu.textlines import lines_from_chars
 from dotsocr.sources.base import TextLayer
+from support.cpu import line_chars, rendered_pages
 
 HANGUL = re.compile(r"[\uac00-\ud7af]")
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
 SAMPLE_PDF = REPO_ROOT / "samples" / "sample_report.pdf"
 

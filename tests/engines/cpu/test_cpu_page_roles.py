@@ -3,8 +3,6 @@ edge furniture: the page-level roles the CPU engine gives blocks."""
 
 from __future__ import annotations
 
-from cpu_testlib import make_line
-
 from dotsocr.engines.cpu.assemble import assemble, run_in_heading
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
@@ -20,6 +18,7 @@ from dotsocr.engines.cpu.page_roles import (
     promote_headings,
 )
 from dotsocr.engines.cpu.textlines import Line
+from support.cpu import make_line
 
 W, H = 1700, 2200
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from dots_fake_server import FakeServer, Reply, default_responder, layout_json
 from dotsocr import parse
 from dotsocr.engines.dots import DotsEngine, DotsEngineOptions
 from dotsocr.engines.vlm.client import ServerError
@@ -21,6 +20,7 @@ from dotsocr.options import ParseOptions
 from dotsocr.pipeline import Pipeline
 from dotsocr.protocol import IMAGE_PREFIX, PROMPTS
 from dotsocr.sources.base import PageImage
+from support.fake_dots_server import FakeServer, Reply, default_responder, layout_json
 
 SIZE = (600, 800)
 

@@ -1,10 +1,10 @@
 """Ligatures, split accents and doubled quotes from text layers are repaired."""
 
 import pytest
-from cpu_testlib import line_chars
 
 from dotsocr.engines.cpu.hygiene import clean_text
 from dotsocr.engines.cpu.textlines import lines_from_chars
+from support.cpu import line_chars
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from dotsocr.ops.hardware import GpuFacts
 from dotsocr.ops.machine import MachineFacts, WeightsFacts
 from dotsocr.ops.serve_plan import HostFacts
 
-FAKE_VLLM = Path(__file__).resolve().parent / "ops_fake_vllm.py"
+FAKE_VLLM = Path(__file__).resolve().parent / "fake_vllm.py"
 
 #: A well-equipped GPU machine; tests replace what they are about.
 GOOD_MACHINE = MachineFacts(

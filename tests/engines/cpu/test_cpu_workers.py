@@ -17,16 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cpu_testlib import page_image, rendered_pages, text_image
 
 from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions, models, worker_count
 from dotsocr.engines.cpu.headers import relabel_running_headers
 from dotsocr.engines.cpu.worker_count import effective_workers, threads_per_worker
 from dotsocr.model import Page
 from dotsocr.sources.base import PageImage
-from testsupport import make_text_pdf
-
-GiB = 1 << 30
+from support import make_text_pdf
+from support.cpu import page_image, rendered_pages, text_image
 
 
 @dataclass
@@ -73,9 +71,10 @@ def test_the_default_count_is_the_cores_capped_by_memory(monkeypatch: pytest.Mon
     monkeypatch.setattr(worker_count, "usable_cores", lambda: 8)
     monkeypatch.setattr(worker_count, "available_memory", lambda: None)
     assert effective_workers(CpuEngineOptions()) == 8
-    monkeypatch.setattr(worker_count, "available_memory", lambda: int(3.5 * GiB))
+    per_worker = worker_count.WORKER_MEMORY_BYTES
+    monkeypatch.setattr(worker_count, "available_memory", lambda: int(3.5 * per_worker))
     assert effective_workers(CpuEngineOptions()) == 3
-    monkeypatch.setattr(worker_count, "available_memory", lambda: GiB // 4)
+    monkeypatch.setattr(worker_count, "available_memory", lambda: per_worker // 4)
     assert effective_workers(CpuEngineOptions()) == 1
     assert threads_per_worker(2) == 4
     assert threads_per_worker(16) == 1
@@ -87,7 +86,7 @@ def test_the_worker_count_is_not_an_output_setting() -> None:
     assert CpuEngine(CpuEngineOptions(workers=4)).settings() == one
 
 
-def test_sessions_do_not_spin() -> None:
+def test_sessions_do_not_spin_and_keep_an_arena() -> None:
     options = CpuEngineOptions()
     ocr = models.get_ocr(options.det_limit_side_len)
     layout = models.get_layout(options.layout_conf)
@@ -97,6 +96,7 @@ def test_sessions_do_not_spin() -> None:
         options = session.get_session_options()
         for key, value in models.SESSION_CONFIG.items():
             assert options.get_session_config_entry(key) == value
+        assert options.enable_cpu_mem_arena
 
 
 def test_a_worker_builds_its_sessions_with_its_share_of_threads() -> None:

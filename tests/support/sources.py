@@ -8,7 +8,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: ../shared/data relative to the repository root (tests/sources/sources_testlib.py -> root).
+#: ../shared/data relative to the repository root (tests/support/sources.py -> root).
 SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 LETTER = (0.0, 0.0, 612.0, 792.0)

@@ -10,4 +10,4 @@ from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 @pytest.fixture(scope="session")
 def cpu_engine() -> CpuEngine:
     """The default engine; its models load once for the whole session."""
-    return CpuEngine(CpuEngineOptions())
+    return CpuEngine(CpuEngineOptions(workers=1))

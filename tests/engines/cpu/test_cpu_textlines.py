@@ -3,11 +3,10 @@ characters, columns and rows apart, right-to-left and vertical text kept whole."
 
 from __future__ import annotations
 
-from cpu_testlib import line_chars
-
 from dotsocr.engines.cpu.scripts import join_pieces, needs_space, strip_cjk_spaces
 from dotsocr.engines.cpu.textlines import lines_from_chars
 from dotsocr.sources.base import TextChar
+from support.cpu import line_chars
 
 
 def test_latin_lines_keep_word_spaces() -> None:

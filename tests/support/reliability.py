@@ -23,12 +23,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-TESTS_DIR = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 if str(TESTS_DIR) not in sys.path:  # when run as a script or from benchmarks/
     sys.path.insert(0, str(TESTS_DIR))
 
-from dots_fake_server import Reply, RequestInfo, layout_json  # noqa: E402
 from dotsocr.geometry import smart_resize  # noqa: E402
+from support.fake_dots_server import Reply, RequestInfo, layout_json  # noqa: E402
 
 #: Backoff of the patched CLI: seconds (base, cap).
 #: First retry delay (s) for the CLI in these tests; it doubles up to 40 times this.

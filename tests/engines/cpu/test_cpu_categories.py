@@ -4,8 +4,6 @@ lines are never dropped; tables come out as HTML; running headers need pages."""
 
 from __future__ import annotations
 
-from cpu_testlib import make_line
-
 from dotsocr.engines.cpu import relabel_running_headers
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.layout import CATEGORY_OF_LABEL, Region, resolve_overlaps
@@ -14,6 +12,7 @@ from dotsocr.engines.cpu.page_roles import is_page_number
 from dotsocr.engines.cpu.tables import table_html
 from dotsocr.model import Element, Page
 from dotsocr.protocol import CATEGORIES
+from support.cpu import make_line
 
 W, H = 1700, 2200
 CDLA = {

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from dots_fake_server import PLACEHOLDER_TOKENS, FakeServer
 from dotsocr.engines.dots import ENGINE_VERSION, DotsEngine, DotsEngineOptions
 from dotsocr.model import Page
 from dotsocr.protocol import IMAGE_PREFIX, PROMPTS
 from dotsocr.sources.base import PageImage
+from support.fake_dots_server import PLACEHOLDER_TOKENS, FakeServer
 
 #: The reference's request keys, in the order the engine has always sent them.
 VLLM_KEYS = ["model", "messages", "temperature", "top_p", "max_completion_tokens"]

@@ -1,7 +1,7 @@
 """A tiny random-weight DotsOCR model folder, built in code in a few seconds, that
 vLLM's own ``DotsOCRForCausalLM`` serves (tests/vllm).
 
-    python tests/vllm_tiny_model.py OUT_DIR      # run with the vLLM environment's Python
+    python tests/support/vllm_tiny_model.py OUT_DIR      # run with the vLLM environment's Python
 
 It needs ``tokenizers``, ``safetensors`` and ``torch`` (the vLLM environment has
 them; the project's does not, so the tests run this file with that Python).

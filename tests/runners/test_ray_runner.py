@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from dots_fake_server import FakeServer, Reply, default_elements, default_responder, layout_json
-from ray_testlib import (
+from support import make_text_pdf, run_dotsocr
+from support.fake_dots_server import (
+    FakeServer,
+    Reply,
+    default_elements,
+    default_responder,
+    layout_json,
+)
+from support.ray import (
     RAY_INIT,
     engine_options,
     infer_actor_restarts,
@@ -22,7 +29,6 @@ from ray_testlib import (
     run_local,
     run_ray,
 )
-from testsupport import make_text_pdf, run_dotsocr
 
 ray = pytest.importorskip("ray")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from cpu_testlib import page_image, text_image
 from PIL import Image
 
 from dotsocr.engines.cpu import CpuEngine
 from dotsocr.engines.cpu.ocr import ocr_lines, to_bgr
 from dotsocr.engines.cpu.orientation import box_back, choose, rotate
 from dotsocr.engines.cpu.textlayer_check import similarity
+from support.cpu import page_image, text_image
 
 KNOWN = [
     "Turned pages are common in scanned piles",
