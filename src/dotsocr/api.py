@@ -79,18 +79,12 @@ def parse(
     ``dialect``, ``extra_body``, ``page_timeout``).
     """
     servers = [server] if isinstance(server, str) else list(server or [])
+    engines = engine_options(ocr=ocr, workers=workers, **dots_options)
     options = ParseOptions(
-        pages=pages,
-        dpi=dpi,
-        password=password,
-        engine=engine,
-        prompt=prompt,
-        server=servers,
-        force=force,
-        md_tables=md_tables,
-        engines=engine_options(ocr=ocr, workers=workers, **dots_options),
+        pages=pages, dpi=dpi, password=password, engine=engine, prompt=prompt,
+        server=servers, force=force, md_tables=md_tables, engines=engines,
         **({"to": to} if to is not None else {}),
-    )
+    )  # fmt: skip
     return _document(Path(source), options, Path(output_dir) if output_dir else None, None)
 
 
@@ -120,25 +114,17 @@ class DotsOCRPDFProcessor:
             raise ValueError("batch_size must be at least 1")
         self.use_gpu = use_gpu
         self.batch_size = batch_size
-        self.server_url = server_url
-        self.dpi = dpi
-        self.prompt = prompt
-        self.md_tables = md_tables
-        self._dots_options = dots_options
-        # Built here, so a missing server or bad option fails at once, with advice.
-        self._engine = select_engine(self._options(None)).engine
-
-    def _options(self, pages: str | None, password: str | None = None) -> ParseOptions:
-        return ParseOptions(
-            pages=pages,
-            dpi=self.dpi,
-            password=password,
-            engine="dots" if self.use_gpu else "cpu",
-            prompt=self.prompt,
-            md_tables=self.md_tables,
-            server=[self.server_url] if self.server_url else [],
-            engines=engine_options(workers=1, concurrency=self.batch_size, **self._dots_options),
+        #: Every call's options but the pages and password.
+        self.options = ParseOptions(
+            dpi=dpi,
+            engine="dots" if use_gpu else "cpu",
+            prompt=prompt,
+            md_tables=md_tables,
+            server=[server_url] if server_url else [],
+            engines=engine_options(workers=1, concurrency=batch_size, **dots_options),
         )
+        # Built here, so a missing server or bad option fails at once, with advice.
+        self._engine = select_engine(self.options).engine
 
     def process_pdf(
         self,
@@ -149,7 +135,7 @@ class DotsOCRPDFProcessor:
         password: str | None = None,
     ) -> Document:
         """Parse a PDF (or any supported input) into a Document; raises as ``parse``."""
-        options = self._options(pages, password)
+        options = self.options.model_copy(update={"pages": pages, "password": password})
         out = Path(output_dir) if output_dir else None
         return _document(Path(pdf_path), options, out, self._engine)
 

@@ -8,9 +8,8 @@ import json
 import logging
 import sys
 import threading
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 from pydantic import ValidationError
@@ -18,11 +17,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from dotsocr import __version__
-from dotsocr.cli_help import PlainHelpCommand
+from dotsocr.cli_help import PlainHelpCommand, choice_enum
+from dotsocr.engines.cpu.options import OcrPolicy as OcrPolicyChoice
+from dotsocr.engines.dots.options import Dialect as DialectChoice
 from dotsocr.engines.registry import AUTO, engine_names
 from dotsocr.errors import DotsOCRError, PageRangeError, UsageError
 from dotsocr.ops.commands import register as register_ops_commands
-from dotsocr.options import ParseOptions
+from dotsocr.options import MarkdownTables, ParseOptions, PromptChoice
+from dotsocr.run import RunnerChoice
 from dotsocr.writers.registry import DEFAULT_WRITERS, writer_names
 
 app = typer.Typer(
@@ -37,38 +39,13 @@ app = typer.Typer(
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-#: Engine names from the registry, plus auto.
-EngineName = Enum(  # type: ignore[misc]
-    "EngineName", {name: name for name in [AUTO, *engine_names()]}, type=str
-)
-
-
-class PromptName(str, Enum):
-    layout_all = "layout_all"
-    layout_only = "layout_only"
-    ocr = "ocr"
-    grounding_ocr = "grounding_ocr"
-
-
-class RunnerName(str, Enum):
-    local = "local"
-    ray = "ray"
-
-
-class OcrPolicy(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
-
-
-class MdTables(str, Enum):
-    html = "html"
-    pipe = "pipe"
-
-
-class Dialect(str, Enum):
-    vllm = "vllm"
-    openai = "openai"
+#: Choices of the parse options, from where each list is kept.
+EngineName = choice_enum("EngineName", [AUTO, *engine_names()])
+PromptName = choice_enum("PromptName", get_args(PromptChoice))
+RunnerName = choice_enum("RunnerName", get_args(RunnerChoice))
+OcrPolicy = choice_enum("OcrPolicy", get_args(OcrPolicyChoice))
+MdTables = choice_enum("MdTables", get_args(MarkdownTables))
+Dialect = choice_enum("Dialect", get_args(DialectChoice))
 
 
 # Help panels of `parse`, in the order they are shown.
@@ -177,7 +154,7 @@ def parse(
             "(GitHub pipe tables; tables with merged cells or ragged rows stay HTML).",
             rich_help_panel=OUTPUT,
         ),
-    ] = MdTables.html,
+    ] = MdTables["html"],
     dpi: Annotated[
         int,
         typer.Option(
@@ -194,7 +171,7 @@ def parse(
             "auto: dots when a server is set, else cpu.",
             rich_help_panel=RUN,
         ),
-    ] = AUTO,
+    ] = EngineName[AUTO],
     prompt: Annotated[
         PromptName,
         typer.Option(
@@ -203,14 +180,14 @@ def parse(
             "ocr (text only) or grounding_ocr (the text in --bbox; dots engine).",
             rich_help_panel=RUN,
         ),
-    ] = PromptName.layout_all,
+    ] = PromptName["layout_all"],
     runner: Annotated[
         RunnerName,
         typer.Option(
             help="local: this machine; ray: spread pages over a Ray cluster (dots).",
             rich_help_panel=RUN,
         ),
-    ] = RunnerName.local,
+    ] = RunnerName["local"],
     ray_address: Annotated[
         str | None,
         typer.Option(
@@ -228,7 +205,7 @@ def parse(
             help="OCR always, never, or when the text layer is missing or unusable.",
             rich_help_panel=CPU,
         ),
-    ] = OcrPolicy.auto,
+    ] = OcrPolicy["auto"],
     workers: Annotated[
         int | None,
         typer.Option(
@@ -256,7 +233,7 @@ def parse(
             "llama.cpp and LM Studio.",
             rich_help_panel=SERVER,
         ),
-    ] = Dialect.vllm,
+    ] = Dialect["vllm"],
     model: Annotated[
         str | None,
         typer.Option(

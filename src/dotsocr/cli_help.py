@@ -8,6 +8,8 @@ option as ``a|b|c``, and any other option's metavar.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from enum import Enum
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperOption
@@ -48,3 +50,10 @@ class PlainHelpCommand(TyperCommand):
 
 def _bound(function: Any, param: TyperArgument | TyperOption) -> Any:
     return lambda ctx: function(param, ctx)
+
+
+def choice_enum(name: str, values: Iterable[str]) -> Any:
+    """A string Enum for a Typer option's choices, made from names kept where they
+    belong (a ``Literal`` of the options, the engine registry), so the CLI never
+    repeats them. Members are named by their values: ``Choice("pipe")``."""
+    return Enum(name, {value: value for value in values}, type=str)

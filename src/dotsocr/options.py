@@ -42,15 +42,14 @@ class ParseOptions(BaseModel):
         default_factory=lambda: list(DEFAULT_WRITERS),
         description="output writers by name (json, md, jpg, ...); the manifest is always written",
     )
+    #: Read by the md writer only, and hashed only when that writer is chosen.
     md_tables: MarkdownTables = Field(
         default="html",
         description="Markdown tables: html (the reference's form) or pipe (GitHub pipe "
         "tables where the grid is plain: no spans, equal rows, 2+ columns; else HTML)",
     )
-    engines: dict[str, Any] = Field(
-        default_factory=dict,
-        description="each engine's own options by engine name (see the engine registry)",
-    )
+    #: Each engine's own options by engine name, validated by the engine registry.
+    engines: dict[str, Any] = Field(default_factory=dict, description="options per engine")
     # Limits and error policy. Each has a clear error when hit.
     max_file_mb: float = Field(default=1024.0, gt=0, description="largest input file, MB")
     max_pages: int = Field(default=10_000, ge=1, description="most pages parsed per document")

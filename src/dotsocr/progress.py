@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console, RenderableType
@@ -25,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dotsocr.model import Document, Page
-from dotsocr.reporting import BatchProgress, ProgressSnapshot
+from dotsocr.reporting import BatchProgress, ProgressSnapshot, SilentReporter
 
 if TYPE_CHECKING:
     from dotsocr.pipeline import RunSummary
@@ -80,31 +79,11 @@ def _short(name: str, width: int = 40) -> str:
 # -- reporters --------------------------------------------------------------------------
 
 
-class ConsoleReporter:
+class ConsoleReporter(SilentReporter):
     """One line per problem and nothing else: --quiet, and the base of both displays."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-
-    def __enter__(self) -> ConsoleReporter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        pass
-
-    def batch_started(self, documents: int) -> None:
-        pass
-
-    def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None:
-        pass
-
-    def page_finished(self, page: Page) -> None:
-        pass
 
     def document_finished(self, doc: Document) -> None:
         self.print_errors(doc)
@@ -146,12 +125,7 @@ class PlainReporter(ConsoleReporter):
         self._timer.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         if self._timer is not None:
             self._timer.join(timeout=5)
@@ -217,12 +191,7 @@ class LiveReporter(ConsoleReporter):
         self.live.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.live.stop()
 
     def batch_started(self, documents: int) -> None:

@@ -33,7 +33,14 @@ class Reporter(Protocol):
 
 
 class SilentReporter:
-    """Ignores every event (the library default)."""
+    """Ignores every event (the library default); a context manager, as the displays
+    that subclass it are."""
+
+    def __enter__(self) -> SilentReporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
     def batch_started(self, documents: int) -> None:
         pass
@@ -54,6 +61,7 @@ class ProgressSnapshot:
 
     #: Inputs in the batch; None when batch_started never came.
     documents_total: int | None = None
+    #: Documents finished, read or not.
     documents_done: int = 0
     #: Documents started or finished so far (an unreadable one finishes unstarted).
     documents_seen: int = 0
@@ -63,6 +71,7 @@ class ProgressSnapshot:
     pages_done: int = 0
     #: Pages finished in this run: what the rate is made of.
     pages_processed: int = 0
+    #: Pages of this run that failed.
     pages_failed: int = 0
     #: Documents that ended with an error and no pages (could not be read).
     documents_failed: int = 0

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from dotsocr.errors import OutputDirError
 from dotsocr.model import Document, Page
-from dotsocr.render.json_out import read_page_elements
 from dotsocr.writers.base import Writer
 
 if TYPE_CHECKING:
@@ -153,14 +152,17 @@ class DocumentStore:
 
     def page_from_record(self, record: dict[str, Any]) -> Page | None:
         """The Page a record stands for, read back from its JSON file; None when
-        the page must be redone (failed, a chosen file missing, no JSON written)."""
+        the page must be redone (failed, a chosen file missing, or no chosen writer
+        whose files can be read back, such as the JSON)."""
         paths = self.page_paths(int(record["page"]))
-        if record.get("status") == "failed" or "json" not in paths:
+        reader = next((w for w in self.writers if w.resume_kind is not None), None)
+        if record.get("status") == "failed" or reader is None:
             return None
         if not all(p.is_file() for p in paths.values()):
             return None
         try:
-            elements = read_page_elements(paths["json"].read_text(encoding="utf-8"))
+            text = paths[reader.resume_kind].read_text(encoding="utf-8")  # type: ignore[index]
+            elements = reader.read_elements(text)
             fields = {
                 k: v
                 for k, v in record.items()

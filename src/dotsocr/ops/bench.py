@@ -43,10 +43,13 @@ class BenchResult:
     inputs: list[str]
     pages: int  # pages per run
     runs: int
+    #: The median of the runs' pages/s.
     pages_per_second: float
     run_pages_per_second: list[float]
+    #: Model load (CPU) or server check (a model server), before any timing.
     init_seconds: float
     peak_rss_mb: float
+    #: Per-page latency (the sum of a page's stage timings), median and 95th percentile.
     p50_seconds: float
     p95_seconds: float
     #: Generated tokens/s, for engines whose pages carry token counts (model servers).

@@ -11,7 +11,6 @@ import json
 import logging
 import shlex
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dotsocr.cli_help import choice_enum
 from dotsocr.engines.registry import API_KEY_ENV, AUTO, configured_servers, engine_names
 from dotsocr.errors import DotsOCRError
 
@@ -29,9 +29,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 #: ``--engine`` of bench: "auto" and every engine of the registry.
-BenchEngine = Enum(  # type: ignore[misc]
-    "BenchEngine", {name: name for name in (AUTO, *engine_names())}, type=str
-)
+BenchEngine = choice_enum("BenchEngine", (AUTO, *engine_names()))
+ServeDevice = choice_enum("ServeDevice", ("gpu", "cpu"))
+CpuDtype = choice_enum("CpuDtype", ("float32", "bfloat16"))
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -125,16 +125,6 @@ def doctor(
 
 
 # -- serve --------------------------------------------------------------------------
-
-
-class ServeDevice(str, Enum):
-    gpu = "gpu"
-    cpu = "cpu"
-
-
-class CpuDtype(str, Enum):
-    float32 = "float32"
-    bfloat16 = "bfloat16"
 
 
 def serve(

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dotsocr.ops.doctor import weights_checks
 from dotsocr.ops.hardware import GpuFacts, best_gpu, gib, recommend
@@ -281,19 +281,23 @@ def plan_launch(flags: ServeFlags, host: HostFacts) -> LaunchPlan:
     max_len = flags.max_model_len or rec.max_model_len
     given = _vllm_command(flags)
     env: dict[str, str] = {}
+    # What both backends' command lines take from the flags alike.
+    shared: dict[str, Any] = {
+        "served_model_name": flags.served_model_name,
+        "max_model_len": max_len,
+        "port": port,
+        "host": flags.host,
+        "extra": flags.extra,
+    }
     if on_cpu:
         launcher = cpu_launcher(None if given else flags.vllm_python or host.vllm_python, given)
         dtype = flags.dtype or ("bfloat16" if host.cpu_bf16 else "float32")
         command = build_cpu_command(
             launcher or ["python3", "-m", CPU_API_SERVER_MODULE, "--model"],
             flags.weights,
-            served_model_name=flags.served_model_name,
-            max_model_len=max_len,
-            port=port,
             dtype=dtype,
-            host=flags.host,
             enforce_eager=flags.enforce_eager,
-            extra=flags.extra,
+            **shared,
         )
         env = cpu_environment(kvcache_gib=flags.kv_cache_gib, threads=flags.threads)
         notices.append(
@@ -309,14 +313,10 @@ def plan_launch(flags: ServeFlags, host: HostFacts) -> LaunchPlan:
         command = build_command(
             executable or ["vllm"],
             flags.weights,
-            served_model_name=flags.served_model_name,
             gpu_memory_utilization=utilization,
-            max_model_len=max_len,
-            port=port,
-            host=flags.host,
             data_parallel_size=flags.data_parallel_size,
             tensor_parallel_size=flags.tensor_parallel_size,
-            extra=flags.extra,
+            **shared,
         )
         gpu = best_gpu(gpus)
         sized = (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from PIL import Image
 
-    from dotsocr.model import Document, Page
+    from dotsocr.model import Document, Element, Page
     from dotsocr.options import ParseOptions
 
 #: A rendered file's content; None means "nothing to write this time".
@@ -37,6 +37,8 @@ class Writer:
     page_files: ClassVar[tuple[OutputFile, ...]] = ()
     #: Files per paged document (a PDF or multi-page image), named from the stem.
     document_files: ClassVar[tuple[OutputFile, ...]] = ()
+    #: The kind of page file a rerun can read a page's elements back from, if any.
+    resume_kind: ClassVar[str | None] = None
 
     def __init__(self, options: ParseOptions) -> None:
         self.options = options
@@ -50,6 +52,10 @@ class Writer:
         """The content of each of :attr:`page_files` by kind, for a page that did
         not fail. ``picture`` is the rendered page, when there is one."""
         return {}
+
+    def read_elements(self, text: str) -> list[Element]:
+        """A page's elements from its ``resume_kind`` file (writers that have one)."""
+        raise NotImplementedError(f"the {self.name} writer's files cannot be read back")
 
     def render_document(self, doc: Document) -> dict[str, Content]:
         """The content of each of :attr:`document_files` by kind, once every page

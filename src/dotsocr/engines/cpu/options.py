@@ -6,13 +6,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: When the CPU engine reads the pixels instead of the PDF's text layer.
+OcrPolicy = Literal["auto", "always", "never"]
+
 
 class CpuEngineOptions(BaseModel):
     """Everything that changes the CPU engine's output."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ocr: Literal["auto", "always", "never"] = Field(
+    ocr: OcrPolicy = Field(
         default="auto",
         description="auto: OCR only pages without a usable text layer; always: OCR every "
         "page; never: text layer only",

@@ -44,6 +44,7 @@ class DotsEngineOptions(BaseModel):
     )
     fallback: bool = Field(default=True, description="CPU engine for pages the model fails")
     page_timeout: float = Field(default=900.0, gt=0, description="seconds per page, all tries")
+    #: Enters the engine's settings only when it is not the default.
     dialect: Dialect = Field(
         default="vllm",
         description="request form: vllm (vLLM's chat template with image placeholders) "
