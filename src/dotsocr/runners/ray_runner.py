@@ -305,9 +305,8 @@ class RayRunner:
 
 def _import_ray() -> Any:
     try:
-        import ray.data
-
         import ray
+        import ray.data
     except ImportError:
         raise RunnerError("--runner ray needs Ray: pip install 'dotsocr[ray]'") from None
     return ray
