@@ -208,6 +208,20 @@ def test_plain_line_per_finished_document():
     ]
 
 
+def test_a_document_stopped_part_way_says_so():
+    clock = FakeClock()
+    console, buffer = _console(terminal=False)
+    reporter = PlainReporter(console, interval=1000.0, clock=clock)
+    reporter.batch_started(1)
+    reporter.document_started(Path("/in/book.pdf"), pages_to_do=10, pages_done=0)
+    pages = [_page(1), _page(2)]
+    for page in pages:
+        clock.advance(1.0)
+        reporter.page_finished(page)
+    reporter.document_finished(Document(source="/in/book.pdf", pages=pages))
+    assert buffer.getvalue().splitlines() == ["stopped: book.pdf: 2 of 10 pages, 0 failed, 2.0 s"]
+
+
 def test_plain_lines_stop_once_every_document_is_done():
     clock = FakeClock()
     console, buffer = _console(terminal=False)
