@@ -261,3 +261,32 @@ def test_junk_before_header_still_opens(make_pdf: MakePdf, tmp_path: Path) -> No
     pdf = build_pdf([PageSpec(content=text_content(72, 700, "ok"))])
     path.write_bytes(b"garbage line\n" + pdf)
     assert _first_page(path).image is not None
+
+
+def test_two_threads_render_two_pdfs_at_once(tmp_path: Path) -> None:
+    """PDFium is not thread-safe even across documents; batches run side by side
+    (the HTTP service) must not crash it. Without the process-wide lock this
+    crashed the interpreter within a few rounds."""
+    import threading
+
+    from support import make_text_pdf
+
+    pdfs = [
+        make_text_pdf(tmp_path / f"doc{k}.pdf", [[f"Doc {k}, page {i}."] * 20 for i in range(8)])
+        for k in range(2)
+    ]
+    rendered: dict[int, int] = {0: 0, 1: 0}
+
+    def render_all(k: int) -> None:
+        for _ in range(4):
+            with open_source(pdfs[k], dpi=100) as source:
+                for page in source.pages():
+                    assert page.error is None and page.text_layer is not None
+                    rendered[k] += 1
+
+    threads = [threading.Thread(target=render_all, args=(k,)) for k in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert rendered == {0: 32, 1: 32}

@@ -50,7 +50,7 @@ def open_source(
     one line fit for the user. PDF pages render at ``dpi``; PDFs and images are
     scaled down to ``max_pixels`` when larger.
 
-    pdfium is not thread-safe: open, iterate and close a document on one thread.
+    pdfium is not thread-safe; every call into it holds ``pdf.PDFIUM_LOCK``.
     """
     path = Path(path)
     head = _read_head(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,14 @@ _LOAD_ERRORS = {
 }
 
 
+#: PDFium is not thread-safe across documents either: two threads rendering two
+#: different PDFs at once crash it. Every PDFium call of the process goes through
+#: this lock (open, render a page with its text layer, close), so batches running in
+#: threads side by side (the HTTP service, run_batch in threads) stay safe. The
+#: engines' work on a rendered page happens outside it.
+PDFIUM_LOCK = threading.RLock()
+
+
 def open_pdf(
     path: Path,
     *,
@@ -65,20 +74,21 @@ def open_pdf(
     Raises PasswordError (encrypted, or the password is wrong), InputError (corrupt,
     no pages, or ``pages`` beyond the end of this document).
     """
-    raw = _load(path, password)
-    pdf = pdfium.PdfDocument(raw)
-    try:
-        _init_forms(pdf, path)
-        page_count = len(pdf)
-        if page_count < 1:
-            raise InputError(path, "PDF has no pages (its page tree is missing or unreadable)")
-        selected = parse_page_range(pages, page_count)
-    except PageRangeError as exc:
-        pdf.close()
-        raise InputError(path, str(exc)) from exc
-    except BaseException:
-        pdf.close()
-        raise
+    with PDFIUM_LOCK:
+        raw = _load(path, password)
+        pdf = pdfium.PdfDocument(raw)
+        try:
+            _init_forms(pdf, path)
+            page_count = len(pdf)
+            if page_count < 1:
+                raise InputError(path, "PDF has no pages (its page tree is missing or unreadable)")
+            selected = parse_page_range(pages, page_count)
+        except PageRangeError as exc:
+            pdf.close()
+            raise InputError(path, str(exc)) from exc
+        except BaseException:
+            pdf.close()
+            raise
     renderer = PdfRenderer(path, pdf, dpi=dpi, max_pixels=max_pixels)
     return SourceDocument(
         path=path,
@@ -127,12 +137,10 @@ def _init_forms(pdf: pdfium.PdfDocument, path: Path) -> None:
 
 
 class PdfRenderer:
-    """Renders pages of one open PDF on demand. Owns the pdfium document; use it
-    from one thread only."""
+    """Renders pages of one open PDF on demand. Owns the pdfium document; each call
+    holds :data:`PDFIUM_LOCK`."""
 
-    def __init__(
-        self, path: Path, pdf: pdfium.PdfDocument, *, dpi: float, max_pixels: int
-    ) -> None:
+    def __init__(self, path: Path, pdf: pdfium.PdfDocument, *, dpi: float, max_pixels: int) -> None:
         if dpi <= 0:
             raise ValueError(f"dpi must be positive, got {dpi}")
         self.path = path
@@ -149,6 +157,10 @@ class PdfRenderer:
 
     def render_page(self, number: int) -> PageImage:
         """Render page ``number``; a failure is recorded in the PageImage, not raised."""
+        with PDFIUM_LOCK:
+            return self._render(number)
+
+    def _render(self, number: int) -> PageImage:
         started = time.perf_counter()
         if self._pdf is None:
             raise RuntimeError(f"{self.path}: document already closed")
@@ -212,17 +224,16 @@ class PdfRenderer:
         )
 
     def close(self) -> None:
-        if self._pdf is not None:
-            self._pdf.close()
-            self._pdf = None
+        with PDFIUM_LOCK:
+            if self._pdf is not None:
+                self._pdf.close()
+                self._pdf = None
 
 
 def render_bitmap(page: pdfium.PdfPage, width: int, height: int) -> Image.Image:
     """Rasterise ``page`` to exactly ``width`` x ``height`` RGB pixels, white paper,
     /Rotate applied (rotate 0 means "as the page says"), annotations and forms drawn."""
-    bitmap = pdfium.PdfBitmap.new_native(
-        width, height, pdfium_c.FPDFBitmap_BGR, rev_byteorder=True
-    )
+    bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_BGR, rev_byteorder=True)
     try:
         bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
         args = (bitmap, page, 0, 0, width, height, 0, _RENDER_FLAGS)
