@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dotsocr.model import Document, Page
-from dotsocr.reporting import BatchProgress, ProgressSnapshot, SilentReporter
+from dotsocr.reporting import BatchProgress, FinishedDocument, ProgressSnapshot, SilentReporter
 
 if TYPE_CHECKING:
     from dotsocr.pipeline import RunSummary
@@ -60,21 +60,21 @@ def progress_counts(state: ProgressSnapshot) -> str:
     )
 
 
-def document_line(doc: Document, seconds: float | None, expected: int | None = None) -> str:
+def document_line(doc: Document, run: FinishedDocument | None) -> str:
     """``done: report.pdf: 12 pages (3 resumed), 0 failed, 6.1 s``, or ``stopped: ...:
-    29 of 352 pages, ...`` for a document the run stopped part-way (``expected`` pages)."""
+    29 of 352 pages, ...`` for a document the run stopped part-way."""
     name = Path(doc.source).name
     if doc.error is not None and not doc.pages:
         return f"done: {name}: could not be read"
     resumed = f" ({doc.resumed_pages} resumed)" if doc.resumed_pages else ""
     failed = sum(p.status == "failed" for p in doc.pages)
-    took = "" if seconds is None else f", {seconds:.1f} s"
-    if expected is not None and len(doc.pages) < expected:
-        return (
-            f"stopped: {name}: {len(doc.pages)} of {expected} pages{resumed}, {failed} failed{took}"
-        )
-    pages = f"{len(doc.pages)} page" + ("" if len(doc.pages) == 1 else "s")
-    return f"done: {name}: {pages}{resumed}, {failed} failed{took}"
+    took = "" if run is None else f", {run.seconds:.1f} s"
+    count = len(doc.pages)
+    if run is not None and count < run.pages:
+        verdict, pages = "stopped", f"{count} of {run.pages} pages"
+    else:
+        verdict, pages = "done", f"{count} page" + ("" if count == 1 else "s")
+    return f"{verdict}: {name}: {pages}{resumed}, {failed} failed{took}"
 
 
 def _short(name: str, width: int = 40) -> str:
@@ -123,8 +123,6 @@ class PlainReporter(ConsoleReporter):
         self._last_line: float | None = None
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
-        #: Pages each running document asked for, by source, to tell a stopped one.
-        self._expected: dict[str, int] = {}
 
     def __enter__(self) -> PlainReporter:
         self._stop.clear()
@@ -145,8 +143,6 @@ class PlainReporter(ConsoleReporter):
 
     def document_started(self, path: Path, pages_to_do: int, pages_done: int) -> None:
         self.progress.document_started(path, pages_to_do, pages_done)
-        with self._lock:
-            self._expected[str(path)] = pages_to_do + pages_done
         self.tick()
 
     def page_finished(self, page: Page) -> None:
@@ -154,11 +150,9 @@ class PlainReporter(ConsoleReporter):
         self.tick()
 
     def document_finished(self, doc: Document) -> None:
-        seconds = self.progress.document_finished(doc)
-        with self._lock:
-            expected = self._expected.pop(doc.source, None)
+        run = self.progress.document_finished(doc)
         self.print_errors(doc)
-        self.console.print(escape(document_line(doc, seconds, expected)), highlight=False)
+        self.console.print(escape(document_line(doc, run)), highlight=False)
         self.tick()
 
     def tick(self) -> bool:

@@ -120,6 +120,14 @@ class _Running:
     pages: int
 
 
+@dataclass(frozen=True)
+class FinishedDocument:
+    """A document that started and ended: how long it ran, how many pages it asked for."""
+
+    seconds: float
+    pages: int
+
+
 class BatchProgress:
     """Counts a batch's events (a Reporter itself); thread-safe; the clock injectable."""
 
@@ -158,8 +166,8 @@ class BatchProgress:
                 pages_failed=state.pages_failed + (page.status == "failed"),
             )
 
-    def document_finished(self, doc: Document) -> float | None:
-        """Count ``doc`` as done; returns its seconds since it started (None: never did)."""
+    def document_finished(self, doc: Document) -> FinishedDocument | None:
+        """Count ``doc`` as done; returns its run (None: it never started)."""
         with self._lock:
             now = self._clock()
             running = self._running.pop(doc.source, None)
@@ -170,7 +178,9 @@ class BatchProgress:
                 documents_seen=state.documents_seen + (running is None),
                 documents_failed=state.documents_failed + unreadable,
             )
-            return None if running is None else now - running.started
+            if running is None:
+                return None
+            return FinishedDocument(now - running.started, running.pages)
 
     @property
     def started(self) -> bool:
