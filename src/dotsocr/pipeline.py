@@ -111,8 +111,7 @@ class Pipeline:
         started = time.perf_counter()
         for path in paths:
             if self.stop.is_set():
-                summary.interrupted = True
-                break
+                break  # recorded as interrupted below
             try:
                 doc = self.parse_document(path)
             except Exception as exc:  # a bug in one document must not end the batch
@@ -124,7 +123,7 @@ class Pipeline:
             summary.planned_pages += self._planned.pop(str(path), len(doc.pages))
         summary.seconds = time.perf_counter() - started
         summary.prompt_tokens, summary.completion_tokens = self._tokens
-        summary.interrupted = summary.interrupted or self.stop.is_set()
+        summary.interrupted = self.stop.is_set()
         return summary
 
     # -- one document ---------------------------------------------------------------

@@ -101,6 +101,8 @@ class DocumentStore:
         self.paged = paged
         self.settings_hash = settings_hash
         self.writers = list(writers)
+        #: The writer whose page files a rerun reads a page back from, if one was chosen.
+        self._reader = next((w for w in self.writers if w.resume_kind is not None), None)
         self.folder = output_dir / stem
         self.manifest_path = output_dir / f"{stem}.jsonl"
         self._records: dict[int, dict[str, Any]] = {}
@@ -155,7 +157,7 @@ class DocumentStore:
         the page must be redone (failed, a chosen file missing, or no chosen writer
         whose files can be read back, such as the JSON)."""
         paths = self.page_paths(int(record["page"]))
-        reader = next((w for w in self.writers if w.resume_kind is not None), None)
+        reader = self._reader
         if record.get("status") == "failed" or reader is None:
             return None
         if not all(p.is_file() for p in paths.values()):

@@ -100,7 +100,7 @@ class WorkerPool:
     """
 
     def __init__(self, options: CpuEngineOptions, size: int) -> None:
-        self.options = options.model_copy(update={"workers": 1})
+        self.options = options  # each worker reads its pages itself (worker_main)
         self.size = max(1, size)
         self.threads = threads_per_worker(self.size)
         self._context = multiprocessing.get_context("spawn")
