@@ -12,7 +12,13 @@ from dotsocr.engines.base import Engine
 from dotsocr.engines.registry import select_engine
 from dotsocr.errors import InputNotFoundError, InputReadError
 from dotsocr.model import Document
-from dotsocr.options import MarkdownTables, ParseOptions, PromptChoice
+from dotsocr.options import (
+    FigureMode,
+    MarkdownImages,
+    MarkdownTables,
+    ParseOptions,
+    PromptChoice,
+)
 from dotsocr.run import Batch, run_batch
 
 #: Old flat names of DotsOCR engine options that Python callers may still pass.
@@ -63,6 +69,8 @@ def parse(
     force: bool = False,
     md_tables: MarkdownTables = "html",
     to: list[str] | None = None,
+    figures: FigureMode = "pictures",
+    md_images: MarkdownImages = "files",
     **dots_options: Any,
 ) -> Document:
     """Parse one PDF or image into a Document.
@@ -74,6 +82,8 @@ def parse(
     with the partial result as ``.document``) for one that cannot be parsed; a
     page that fails is reported in ``Page.status``/``Page.error`` instead.
     ``workers`` is the CPU engine's page processes (None: one per core).
+    ``figures`` picks the elements cropped to ``images/`` (pictures, all, none) and
+    ``md_images`` how the Markdown shows them (files, embed, none).
     ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
     ``concurrency``, ``timeout``, ``max_tokens``, ``bbox``, ``fallback``,
     ``dialect``, ``extra_body``, ``page_timeout``).
@@ -83,7 +93,7 @@ def parse(
     options = ParseOptions(
         pages=pages, dpi=dpi, password=password, engine=engine, prompt=prompt,
         server=servers, force=force, md_tables=md_tables, engines=engines,
-        **({"to": to} if to is not None else {}),
+        figures=figures, md_images=md_images, **({"to": to} if to is not None else {}),
     )  # fmt: skip
     return _document(Path(source), options, Path(output_dir) if output_dir else None, None)
 

@@ -23,7 +23,13 @@ from dotsocr.engines.dots.options import Dialect as DialectChoice
 from dotsocr.engines.registry import AUTO, engine_names
 from dotsocr.errors import DotsOCRError, PageRangeError, UsageError
 from dotsocr.ops.commands import register as register_ops_commands
-from dotsocr.options import MarkdownTables, ParseOptions, PromptChoice
+from dotsocr.options import (
+    FigureMode,
+    MarkdownImages,
+    MarkdownTables,
+    ParseOptions,
+    PromptChoice,
+)
 from dotsocr.run import RunnerChoice
 from dotsocr.writers.registry import DEFAULT_WRITERS, writer_names
 
@@ -45,6 +51,8 @@ PromptName = choice_enum("PromptName", get_args(PromptChoice))
 RunnerName = choice_enum("RunnerName", get_args(RunnerChoice))
 OcrPolicy = choice_enum("OcrPolicy", get_args(OcrPolicyChoice))
 MdTables = choice_enum("MdTables", get_args(MarkdownTables))
+MdImages = choice_enum("MdImages", get_args(MarkdownImages))
+Figures = choice_enum("Figures", get_args(FigureMode))
 Dialect = choice_enum("Dialect", get_args(DialectChoice))
 
 
@@ -142,8 +150,9 @@ def parse(
         str,
         typer.Option(
             metavar="FORMATS",
-            help=f"Output formats, comma-separated, from: {', '.join(writer_names())}. "
-            "The manifest is always written; without json, reruns redo pages.",
+            help=f"Output formats, comma-separated, from: {', '.join(writer_names())} "
+            "(see the README's table of writers). The manifest is always written; "
+            "without json, reruns redo pages.",
             rich_help_panel=OUTPUT,
         ),
     ] = ",".join(DEFAULT_WRITERS),
@@ -155,6 +164,22 @@ def parse(
             rich_help_panel=OUTPUT,
         ),
     ] = MdTables["html"],
+    md_images: Annotated[
+        MdImages,
+        typer.Option(
+            help="Figures in the Markdown files: files (linked from images/), embed "
+            "(data URLs: one self-contained file) or none.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = MdImages["files"],
+    figures: Annotated[
+        Figures,
+        typer.Option(
+            help="Elements saved as images/<stem>_page_<i>_<k>.png: pictures, all "
+            "(pictures, tables and formulas) or none.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = Figures["pictures"],
     dpi: Annotated[
         int,
         typer.Option(
@@ -380,6 +405,8 @@ def parse(
             server=server or [],
             to=to.split(","),
             md_tables=md_tables.value,
+            md_images=md_images.value,
+            figures=figures.value,
             force=force,
             engines={
                 "cpu": {"ocr": ocr.value, "workers": workers},

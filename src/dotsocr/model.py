@@ -47,6 +47,11 @@ class Element(BaseModel):
     )
     category: Category
     text: str | None = Field(default=None, description="absent for Picture")
+    image: str | None = Field(
+        default=None,
+        description="the figure cropped from the page, as a path relative to the "
+        "document's folder (images/<stem>_page_<i>_<k>.png); set when figures are saved",
+    )
 
     @field_validator("bbox")
     @classmethod

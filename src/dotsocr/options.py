@@ -15,12 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dotsocr.engines.registry import AUTO, engine_spec, validate_engine_options
 from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
-from dotsocr.render.markdown import MarkdownTables
+from dotsocr.render.figures import FigureMode
+from dotsocr.render.markdown import MarkdownImages, MarkdownTables
 from dotsocr.writers.registry import DEFAULT_WRITERS, validate_writer_names
 
 PromptChoice = Literal["layout_all", "layout_only", "ocr", "grounding_ocr"]
 
-__all__ = ["MarkdownTables", "ParseOptions", "PromptChoice", "settings_hash"]
+__all__ = [
+    "FigureMode",
+    "MarkdownImages",
+    "MarkdownTables",
+    "ParseOptions",
+    "PromptChoice",
+    "settings_hash",
+]
 
 
 class ParseOptions(BaseModel):
@@ -47,6 +55,17 @@ class ParseOptions(BaseModel):
         default="html",
         description="Markdown tables: html (the reference's form) or pipe (GitHub pipe "
         "tables where the grid is plain: no spans, equal rows, 2+ columns; else HTML)",
+    )
+    #: Read by the writers that show figures (md, json, html, docling), hashed only
+    #: when it differs from the default.
+    figures: FigureMode = Field(
+        default="pictures",
+        description="figures cropped to images/<stem>_page_<i>_<k>.png: pictures, all "
+        "(pictures, tables and formulas) or none",
+    )
+    md_images: MarkdownImages = Field(
+        default="files",
+        description="figures in Markdown: files (linked), embed (data URLs) or none",
     )
     #: Each engine's own options by engine name, validated by the engine registry.
     engines: dict[str, Any] = Field(default_factory=dict, description="options per engine")

@@ -29,7 +29,7 @@ from dotsocr.reporting import Reporter, SilentReporter
 from dotsocr.sources import open_source
 from dotsocr.sources.base import PageImage, SourceDocument
 from dotsocr.store import DocumentStore, safe_stem
-from dotsocr.writers.registry import make_writers
+from dotsocr.writers.registry import make_writers, writer_settings
 
 __all__ = ["Pipeline", "Reporter", "RunSummary", "SilentReporter"]
 
@@ -95,10 +95,9 @@ class Pipeline:
         #: Set from outside (a signal, a cancelled job): no new page is started.
         self.stop = stop or threading.Event()
         self.writers = make_writers(options)
-        writer_settings: dict[str, object] = {}
-        for writer in self.writers:
-            writer_settings.update(writer.settings())
-        self.settings = options.output_settings(engine.settings(), writer_settings)
+        self.settings = options.output_settings(
+            engine.settings(), writer_settings(self.writers, options.figures)
+        )
         self.settings_hash = settings_hash(self.settings)
         self._stems: dict[str, Path] = {}
         self._tokens = (0, 0)

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from dotsocr.errors import OutputDirError
 from dotsocr.model import Document, Page
-from dotsocr.writers.base import Writer
+from dotsocr.render.figures import crop_figures
+from dotsocr.writers.base import Content, DocumentContext, PageContext, Writer
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -103,26 +104,49 @@ class DocumentStore:
         self.writers = list(writers)
         #: The writer whose page files a rerun reads a page back from, if one was chosen.
         self._reader = next((w for w in self.writers if w.resume_kind is not None), None)
+        #: Figures are cropped only when a chosen writer shows them.
+        self.figures = next(
+            (w.options.figures for w in self.writers if w.uses_figures()), "none"
+        )
         self.folder = output_dir / stem
         self.manifest_path = output_dir / f"{stem}.jsonl"
         self._records: dict[int, dict[str, Any]] = {}
 
+    def page_base(self, number: int) -> str:
+        """``<stem>_page_<i>``: the base name of a page's figures and tables."""
+        return f"{self.stem}_page_{number - 1}"
+
     def page_paths(self, number: int) -> dict[str, Path]:
         """Every page file of the chosen writers by manifest kind, in writing order."""
-        base = f"{self.stem}_page_{number - 1}" if self.paged else self.stem
+        base = self.page_base(number) if self.paged else self.stem
         return {
-            f.kind: self.folder / f"{base}{f.suffix}" for w in self.writers for f in w.page_files
+            f.kind: self.folder / f.folder / f"{base}{f.suffix}"
+            for w in self.writers
+            for f in w.page_files
         }
 
     def document_paths(self) -> dict[tuple[str, str], Path]:
-        """Every whole-document file by (writer, kind); only paged documents have them."""
-        if not self.paged:
-            return {}
-        return {
-            (w.name, f.kind): self.folder / f"{self.stem}{f.suffix}"
+        """Every whole-document file by (writer, kind). A single image's page files
+        are named from the stem too; a document file that would take one of their
+        names (``<stem>.md``) is left out, the page file says it all."""
+        taken = set(self.page_paths(1).values()) if not self.paged else set()
+        paths = {
+            (w.name, f.kind): self.folder / f.folder / f"{self.stem}{f.suffix}"
             for w in self.writers
             for f in w.document_files
         }
+        return {key: path for key, path in paths.items() if path not in taken}
+
+    def read_file(self, relative: str) -> bytes | None:
+        """A file of the document folder by relative path; None if absent. Names
+        come from writers, but one that would leave the folder is refused anyway."""
+        path = (self.folder / relative).resolve()
+        if not path.is_relative_to(self.folder.resolve()):
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
 
     # -- resume -------------------------------------------------------------------
 
@@ -160,7 +184,8 @@ class DocumentStore:
         reader = self._reader
         if record.get("status") == "failed" or reader is None:
             return None
-        if not all(p.is_file() for p in paths.values()):
+        extras = [self.output_dir / p for p in record.get("extra_files", [])]
+        if not all(p.is_file() for p in [*paths.values(), *extras]):
             return None
         try:
             text = paths[reader.resume_kind].read_text(encoding="utf-8")  # type: ignore[index]
@@ -183,28 +208,59 @@ class DocumentStore:
         self.write_manifest()
 
     def write_page(self, page: Page, picture: Image.Image | None) -> None:
-        """Write the page's files with every writer, then record it in the manifest."""
+        """Write the page's files with every writer, then record it in the manifest.
+
+        Figures are cropped first and named in the page's elements (the page is
+        changed in place), so every file of the page agrees on them.
+        """
         paths = self.page_paths(page.number)
+        extras: dict[str, Path] = {}
         if page.status != "failed":
             # Render everything first, so a writer that fails leaves no file at all.
-            contents: dict[str, bytes | str] = {}
-            for writer in self.writers:
-                rendered = writer.render_page(page, picture)
-                for output in writer.page_files:
-                    content = rendered.get(output.kind)
-                    if content is not None:
-                        contents[output.kind] = content
+            contents, extra_contents = self._render_page(page, picture)
+            extras = {rel: self.folder / rel for rel in extra_contents}
+            targets = [(paths[k], c) for k, c in contents.items()]
+            targets += [(extras[rel], c) for rel, c in extra_contents.items()]
             try:
-                for kind, content in contents.items():
-                    atomic_write(paths[kind], content)
+                for path, content in targets:
+                    atomic_write(path, content)
             except BaseException:
-                for kind in contents:
-                    paths[kind].unlink(missing_ok=True)
+                for path, _ in targets:
+                    path.unlink(missing_ok=True)
                 raise
-        self._records[page.number] = self._record(page, paths)
+        self._records[page.number] = self._record(page, paths, extras)
         self.write_manifest()
 
-    def _record(self, page: Page, paths: dict[str, Path]) -> dict[str, Any]:
+    def _render_page(
+        self, page: Page, picture: Image.Image | None
+    ) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
+        """The page files by kind, and the varying files (figures, tables) by path
+        relative to the document folder."""
+        base = self.page_base(page.number)
+        extras: dict[str, bytes | str] = {}
+        if self.figures != "none":
+            extras.update(crop_figures(page, picture, base, self.figures))
+
+        def read(relative: str) -> bytes | None:
+            made = extras.get(relative)
+            if made is not None:
+                return made if isinstance(made, bytes) else made.encode("utf-8")
+            return self.read_file(relative)
+
+        context = PageContext(picture=picture, base=base, read=read)
+        contents: dict[str, bytes | str] = {}
+        for writer in self.writers:
+            rendered = writer.render_page(page, context)
+            for output in writer.page_files:
+                content = rendered.get(output.kind)
+                if content is not None:
+                    contents[output.kind] = content
+            extras.update(_present(writer.page_extras(page, context)))
+        return contents, extras
+
+    def _record(
+        self, page: Page, paths: dict[str, Path], extras: dict[str, Path]
+    ) -> dict[str, Any]:
         record: dict[str, Any] = {"page": page.number}
         record.update(page.model_dump(exclude={"number", "elements"}, exclude_none=True))
         record["element_count"] = len(page.elements)
@@ -213,6 +269,10 @@ class DocumentStore:
             record["files"] = {
                 kind: str(path.relative_to(self.output_dir)) for kind, path in paths.items()
             }
+            if extras:
+                record["extra_files"] = sorted(
+                    str(path.relative_to(self.output_dir)) for path in extras.values()
+                )
         return record
 
     def write_manifest(self) -> None:
@@ -230,14 +290,27 @@ class DocumentStore:
             for path in paths.values():
                 path.unlink(missing_ok=True)
             return
+        context = DocumentContext(stem=self.stem, read=self.read_file, page_file=self._page_file)
         for writer in self.writers:
-            if not writer.document_files or not self.paged:
+            wanted = [f for f in writer.document_files if (writer.name, f.kind) in paths]
+            if not wanted:
                 continue
-            contents = writer.render_document(doc)
-            for output in writer.document_files:
+            contents = writer.render_document(doc, context)
+            for output in wanted:
                 content = contents.get(output.kind)
                 if content is not None:
                     atomic_write(paths[(writer.name, output.kind)], content)
+
+    def _page_file(self, number: int, kind: str) -> str | None:
+        """A page file's path relative to the document folder, if it was written."""
+        path = self.page_paths(number).get(kind)
+        if path is None or not path.is_file():
+            return None
+        return path.relative_to(self.folder).as_posix()
+
+
+def _present(files: dict[str, Content]) -> dict[str, bytes | str]:
+    return {name: content for name, content in files.items() if content is not None}
 
 
 def check_output_dir(path: Path) -> None:

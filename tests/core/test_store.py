@@ -9,7 +9,7 @@ from dotsocr.errors import OutputDirError
 from dotsocr.model import Document, Element, Page
 from dotsocr.options import ParseOptions
 from dotsocr.store import DocumentStore, atomic_write, check_output_dir, safe_stem
-from dotsocr.writers.base import Content, OutputFile, Writer
+from dotsocr.writers.base import Content, DocumentContext, OutputFile, PageContext, Writer
 from dotsocr.writers.registry import make_writers
 
 PICTURE = Image.new("RGB", (10, 10), "white")
@@ -75,7 +75,11 @@ def test_paged_and_single_names(tmp_path):
     assert paged.page_paths(1)["json"] == tmp_path / "doc" / "doc_page_0.json"
     assert paged.page_paths(3)["md_nohf"] == tmp_path / "doc" / "doc_page_2_nohf.md"
     assert list(paged.page_paths(1)) == ["json", "md", "md_nohf", "jpg"]
-    assert list(paged.document_paths().values()) == [tmp_path / "doc" / "doc.md"]
+    assert list(paged.document_paths().values()) == [
+        tmp_path / "doc" / "doc.json",
+        tmp_path / "doc" / "doc.md",
+        tmp_path / "doc" / "doc_nohf.md",
+    ]
     single = _store(tmp_path, "img", paged=False, settings_hash="h")
     assert single.page_paths(1)["jpg"] == tmp_path / "img" / "img.jpg"
     assert single.document_paths() == {}  # its page files already are the document's
@@ -182,7 +186,7 @@ def test_only_the_chosen_writers_files_are_written_and_recorded(tmp_path):
     store.load(force=False)
     store.write_page(_page(1), PICTURE)
     store.write_document(Document(source="doc.pdf", pages=[_page(1)]))
-    assert sorted(p.name for p in (tmp_path / "doc").iterdir()) == ["doc_page_0.json"]
+    assert sorted(p.name for p in (tmp_path / "doc").iterdir()) == ["doc.json", "doc_page_0.json"]
     record = json.loads((tmp_path / "doc.jsonl").read_text())
     assert record["files"] == {"json": "doc/doc_page_0.json"}
     assert sorted(_store(tmp_path, "doc", paged=True, settings_hash="h", to=["json"])
@@ -217,10 +221,10 @@ class WordCountWriter(Writer):
     page_files = (OutputFile("words", ".words.txt"),)
     document_files = (OutputFile("words", ".words.txt"),)
 
-    def render_page(self, page: Page, picture: Image.Image | None) -> dict[str, Content]:
+    def render_page(self, page: Page, context: PageContext) -> dict[str, Content]:
         return {"words": str(sum(len((e.text or "").split()) for e in page.elements))}
 
-    def render_document(self, doc: Document) -> dict[str, Content]:
+    def render_document(self, doc: Document, context: DocumentContext) -> dict[str, Content]:
         return {
             "words": str(sum(len((e.text or "").split()) for p in doc.pages for e in p.elements))
         }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from dotsocr.model import HEADER_FOOTER, Element
@@ -12,6 +14,7 @@ from dotsocr.render.sanitize import escape_tags, safe_table_html
 
 if TYPE_CHECKING:
     from dotsocr.model import Document, Page
+    from dotsocr.writers.base import FileReader
 
 _SECTION_NUMBER = re.compile(r"^\s*((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*)\.?\s+\S")
 _LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[①-⑳])\s+")
@@ -19,6 +22,34 @@ _LIST_MARK = re.compile(r"^\s*([-*+•·▪‣◦]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)
 
 #: How Markdown shows tables: the reference's HTML, or pipe tables where the grid allows.
 MarkdownTables = Literal["html", "pipe"]
+#: How Markdown shows figures: linked files, data URLs in the Markdown, or not at all.
+MarkdownImages = Literal["files", "embed", "none"]
+
+
+@dataclass(frozen=True)
+class FigureLinks:
+    """Where a figure's ``![](...)`` points: its file (relative to the document
+    folder, where the Markdown files are), or its bytes as a data URL so one
+    Markdown file holds everything, as the reference parser's Markdown does."""
+
+    mode: MarkdownImages = "files"
+    #: Reads a figure's bytes for ``embed``; a figure it cannot read is linked.
+    read: FileReader | None = None
+
+    def target(self, image: str) -> str | None:
+        if self.mode == "none":
+            return None
+        if self.mode == "embed" and self.read is not None:
+            data = self.read(image)
+            if data is not None:
+                return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        return image
+
+
+def figure_markdown(target: str, alt: str) -> str:
+    """``![alt](target)``; the alt text is one line without brackets."""
+    alt = " ".join(re.sub(r"[\[\]]", "", escape_tags(alt)).split())
+    return f"![{alt}]({target})"
 
 
 def element_markdown(element: Element, *, tables: MarkdownTables = "html") -> str:
@@ -64,25 +95,53 @@ def _heading_text(text: str) -> str:
     return " ".join(text.lstrip("#").split())
 
 
+def _caption_beside(elements: Sequence[Element], i: int) -> str:
+    """The text of a caption just before or after element ``i``, else ''."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(elements) and elements[j].category == "Caption":
+            return elements[j].text or ""
+    return ""
+
+
 def elements_markdown(
-    elements: Iterable[Element], *, headers_footers: bool = True, tables: MarkdownTables = "html"
+    elements: Sequence[Element],
+    *,
+    headers_footers: bool = True,
+    tables: MarkdownTables = "html",
+    figures: FigureLinks | None = None,
 ) -> str:
-    blocks = (
-        element_markdown(e, tables=tables)
-        for e in elements
-        if headers_footers or e.category not in HEADER_FOOTER
-    )
+    """Elements in reading order as Markdown blocks; a figure is linked where its
+    element stands, after a table's or formula's own text."""
+    links = figures or FigureLinks()
+    blocks = []
+    for i, element in enumerate(elements):
+        if not headers_footers and element.category in HEADER_FOOTER:
+            continue
+        blocks.append(element_markdown(element, tables=tables))
+        target = links.target(element.image) if element.image else None
+        if target is not None:
+            blocks.append(figure_markdown(target, _caption_beside(elements, i)))
     return "\n\n".join(b for b in blocks if b)
 
 
 def page_markdown(
-    page: Page, *, headers_footers: bool = True, tables: MarkdownTables = "html"
+    page: Page,
+    *,
+    headers_footers: bool = True,
+    tables: MarkdownTables = "html",
+    figures: FigureLinks | None = None,
 ) -> str:
-    return elements_markdown(page.elements, headers_footers=headers_footers, tables=tables)
+    return elements_markdown(
+        page.elements, headers_footers=headers_footers, tables=tables, figures=figures
+    )
 
 
 def document_markdown(
-    doc: Document, *, headers_footers: bool = True, tables: MarkdownTables = "html"
+    doc: Document,
+    *,
+    headers_footers: bool = True,
+    tables: MarkdownTables = "html",
+    figures: FigureLinks | None = None,
 ) -> str:
     """All pages in order; failed pages leave an HTML comment so a gap is visible."""
     parts = []
@@ -90,7 +149,7 @@ def document_markdown(
         if page.status == "failed":
             parts.append(f"<!-- page {page.number} failed: {_comment_safe(page.error)} -->")
             continue
-        md = page_markdown(page, headers_footers=headers_footers, tables=tables)
+        md = page_markdown(page, headers_footers=headers_footers, tables=tables, figures=figures)
         if md:
             parts.append(md)
     return "\n\n".join(parts) + "\n" if parts else ""

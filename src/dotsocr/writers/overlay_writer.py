@@ -8,9 +8,8 @@ from dotsocr.render.overlay import overlay_jpeg
 from dotsocr.writers.base import Content, OutputFile, Writer
 
 if TYPE_CHECKING:
-    from PIL import Image
-
     from dotsocr.model import Page
+    from dotsocr.writers.base import PageContext
 
 
 class OverlayWriter(Writer):
@@ -18,5 +17,6 @@ class OverlayWriter(Writer):
     summary = "per page: the page picture with its layout boxes drawn"
     page_files = (OutputFile("jpg", ".jpg"),)
 
-    def render_page(self, page: Page, picture: Image.Image | None) -> dict[str, Content]:
+    def render_page(self, page: Page, context: PageContext) -> dict[str, Content]:
+        picture = context.picture
         return {"jpg": overlay_jpeg(picture, page.elements) if picture is not None else None}
