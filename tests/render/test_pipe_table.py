@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from dotsocr.model import Document, Element, Page
 from dotsocr.render.markdown import document_markdown, element_markdown, page_markdown
 from dotsocr.render.pipe_table import pipe_table
-from dotsocr.render.sanitize import safe_table_html
+from dotsocr.render.sanitize import INLINE_TAGS, safe_html, safe_table_html
 
 
 def _table(text: str) -> Element:
@@ -66,6 +66,22 @@ def test_tables_that_are_not_a_plain_grid_stay_html(text):
     assert element_markdown(_table(text), tables="pipe") == safe_table_html(text)
 
 
+def test_a_table_that_stays_html_goes_through_the_shared_sanitiser():
+    text = (
+        '<table><tr><td colspan="2" onclick="x()"><script>alert(1)</script></td></tr>'
+        "<tr><td>1</td><td><img src=x onerror=y></td></tr></table>"
+    )
+    md = element_markdown(_table(text), tables="pipe")
+    assert (
+        md
+        == safe_html(text)
+        == (
+            '<table><tr><td colspan="2">&lt;script&gt;alert(1)&lt;/script&gt;</td></tr>'
+            "<tr><td>1</td><td>&lt;img src=x onerror=y&gt;</td></tr></table>"
+        )
+    )
+
+
 def test_span_of_one_is_still_a_plain_grid():
     text = '<table><tr><td colspan="1">a</td><td rowspan=1>b</td></tr></table>'
     assert pipe_table(text) == "| a | b |\n| --- | --- |"
@@ -91,6 +107,13 @@ def test_markup_in_a_cell_is_escaped_like_other_text():
         "| a < b &amp; c | x<sup>2</sup> <b>bold</b> |"
     )
     assert not re.search(r"<(?!/?(sup|b)>)[A-Za-z/!?]", md)
+
+
+def test_cells_keep_live_the_inline_tags_of_the_shared_allowlist():
+    cells = "".join(f"<td><{tag} title=x>{tag}</{tag}></td>" for tag in sorted(INLINE_TAGS))
+    md = pipe_table(f"<table><tr>{cells}</tr></table>")
+    assert md is not None and "title" not in md
+    assert set(re.findall(r"<(\w+)>", md)) == INLINE_TAGS
 
 
 def test_rows_and_cells_left_open_are_closed():

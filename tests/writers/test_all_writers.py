@@ -85,7 +85,7 @@ def test_a_rerun_skips_every_page_and_keeps_every_file(parsed):
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
     again = run_dotsocr("parse", SAMPLE_PDF, "-o", parsed, "--to", ALL, "--figures", "all")
     assert again.returncode == 0, again.stderr
-    assert "2 page(s) already done" in again.stderr
+    assert "2 page(s) already done" in again.stdout + again.stderr
     page_files = [p for p in before if "_page_" in p.name]
     assert all(p.stat().st_mtime_ns == before[p] for p in page_files)  # not rewritten
 

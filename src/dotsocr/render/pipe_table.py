@@ -16,10 +16,11 @@ without attributes. Line breaks (``<br>``, newlines) become spaces and ``|`` bec
 
 from __future__ import annotations
 
-from dotsocr.render.sanitize import TABLE_TAGS, MarkupReader, escape_tags
+from dotsocr.render.markup_reader import MarkupReader
+from dotsocr.render.sanitize import ALLOWED_TAGS, INLINE_TAGS, escape_tags
 
 #: Inline formatting kept live inside a cell, as the HTML form keeps it.
-_INLINE_TAGS = frozenset({"b", "i", "em", "strong", "sub", "sup", "u"})
+_INLINE_TAGS = INLINE_TAGS
 #: Row groups: each ends any row left open.
 _SECTION_TAGS = frozenset({"thead", "tbody", "tfoot"})
 #: Column widths and styles, which a pipe table has no place for and needs none.
@@ -73,7 +74,7 @@ class _GridReader(MarkupReader):
             self.inline.append(tag)
         elif tag in _COLUMN_TAGS:
             pass  # column widths and styles: nothing a pipe table holds
-        elif tag in TABLE_TAGS:
+        elif tag in ALLOWED_TAGS:
             raise _NotSimple  # caption: a pipe table has no place for it
         else:
             self._text(escape_tags(self.get_starttag_text() or f"<{tag}>"))
@@ -102,7 +103,7 @@ class _GridReader(MarkupReader):
                         break
         elif tag in _COLUMN_TAGS:
             pass
-        elif tag in TABLE_TAGS:
+        elif tag in ALLOWED_TAGS:
             raise _NotSimple
         else:
             self._text(escape_tags(f"</{tag}>"))
