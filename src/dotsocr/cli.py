@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dotsocr import __version__
+from dotsocr.cli_api import register_api_command
 from dotsocr.cli_help import PlainHelpCommand, choice_enum
 from dotsocr.engines.cpu.options import OcrPolicy as OcrPolicyChoice
 from dotsocr.engines.dots.options import Dialect as DialectChoice
@@ -175,7 +176,7 @@ def parse(
     figures: Annotated[
         Figures,
         typer.Option(
-            help="Elements saved as images/<stem>_page_<i>_<k>.png: pictures, all "
+            help="Elements saved as images/STEM_page_I_K.png: pictures, all "
             "(pictures, tables and formulas) or none.",
             rich_help_panel=OUTPUT,
         ),
@@ -395,45 +396,16 @@ def parse(
             book = read_password_file(passwords)
         except DotsOCRError as exc:
             raise _usage(err, str(exc)) from None
-    try:
-        options = ParseOptions(
-            pages=pages,
-            dpi=dpi,
-            password=password,
-            engine=engine.value,
-            prompt=prompt.value,
-            server=server or [],
-            to=to.split(","),
-            md_tables=md_tables.value,
-            md_images=md_images.value,
-            figures=figures.value,
-            force=force,
-            engines={
-                "cpu": {"ocr": ocr.value, "workers": workers},
-                "dots": {
-                    "model": model,
-                    "api_key": api_key,
-                    "bbox": list(bbox) if bbox else None,
-                    "concurrency": concurrency,
-                    "timeout": timeout,
-                    "max_tokens": max_tokens,
-                    "fallback": fallback,
-                    "page_timeout": page_timeout,
-                    "max_retries": retries,
-                    "retry_backoff": retry_backoff,
-                    "dialect": dialect.value,
-                    "extra_body": _extra_body(extra_body, err),
-                },
-            },
-            passwords=book.anywhere,
-            file_passwords=book.by_name,
-            max_file_mb=max_file_size,
-            max_pages=max_pages,
-            document_timeout=document_timeout,
-            max_error_rate=max_error_rate,
-        )
-    except ValidationError as exc:
-        raise _usage(err, _validation_message(exc)) from None
+    options = options_from_flags(
+        err,
+        pages=pages,
+        password=password,
+        force=force,
+        passwords=book.anywhere,
+        file_passwords=book.by_name,
+        max_pages=max_pages,
+        **{name: value for name, value in locals().items() if name in SHARED_PARSE_FLAGS},
+    )
     found = discover_inputs(inputs, follow_symlinks=follow_symlinks)
     for missing in found.missing:
         err.print(f"[red]error[/red]: {escape(str(missing))}: no such file or folder")
@@ -488,6 +460,57 @@ def parse(
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
+#: The flags of ``parse`` that ``dotsocr api`` takes too, as its jobs' defaults.
+SHARED_PARSE_FLAGS = (
+    "to", "md_tables", "md_images", "figures", "dpi", "engine", "prompt", "ocr", "workers",
+    "server", "dialect", "model", "api_key", "bbox", "concurrency", "timeout", "max_tokens",
+    "retries", "retry_backoff", "fallback", "extra_body", "page_timeout", "max_file_size",
+    "document_timeout", "max_error_rate",
+)  # fmt: skip
+
+
+def options_from_flags(err: Console, **flags: Any) -> ParseOptions:
+    """ParseOptions from ``parse``'s flag values (enums as Typer gives them); a
+    value the options refuse is one error line and the usage exit."""
+    dots = {
+        "model": flags["model"],
+        "api_key": flags["api_key"],
+        "bbox": list(flags["bbox"]) if flags["bbox"] else None,
+        "concurrency": flags["concurrency"],
+        "timeout": flags["timeout"],
+        "max_tokens": flags["max_tokens"],
+        "fallback": flags["fallback"],
+        "page_timeout": flags["page_timeout"],
+        "max_retries": flags["retries"],
+        "retry_backoff": flags["retry_backoff"],
+        "dialect": flags["dialect"].value,
+        "extra_body": _extra_body(flags["extra_body"], err),
+    }
+    try:
+        return ParseOptions(
+            pages=flags.get("pages"),
+            dpi=flags["dpi"],
+            password=flags.get("password"),
+            engine=flags["engine"].value,
+            prompt=flags["prompt"].value,
+            server=flags["server"] or [],
+            to=flags["to"].split(","),
+            md_tables=flags["md_tables"].value,
+            md_images=flags["md_images"].value,
+            figures=flags["figures"].value,
+            force=flags.get("force", False),
+            engines={"cpu": {"ocr": flags["ocr"].value, "workers": flags["workers"]}, "dots": dots},
+            passwords=flags.get("passwords", []),
+            file_passwords=flags.get("file_passwords", {}),
+            max_file_mb=flags["max_file_size"],
+            max_pages=flags["max_pages"],
+            document_timeout=flags["document_timeout"],
+            max_error_rate=flags["max_error_rate"],
+        )
+    except ValidationError as exc:
+        raise _usage(err, _validation_message(exc)) from None
+
+
 def _usage(err: Console, message: str) -> typer.Exit:
     """One error line and the usage exit code."""
     err.print(f"[red]error[/red]: {escape(message)}")
@@ -538,6 +561,7 @@ def main() -> None:
 
 
 register_ops_commands(app)
+register_api_command(app, parse, SHARED_PARSE_FLAGS, cls=PlainHelpCommand)
 
 
 if __name__ == "__main__":
