@@ -265,6 +265,7 @@ class DocumentStore:
         record.update(page.model_dump(exclude={"number", "elements"}, exclude_none=True))
         record["element_count"] = len(page.elements)
         record["settings_hash"] = self.settings_hash
+        record["writers"] = [w.name for w in self.writers]
         if page.status != "failed":
             record["files"] = {
                 kind: str(path.relative_to(self.output_dir)) for kind, path in paths.items()

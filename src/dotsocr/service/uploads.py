@@ -6,6 +6,7 @@ the sniffed type, so nothing a client sends becomes part of a path on disk.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import BinaryIO
@@ -49,6 +50,8 @@ def save_upload(stream: BinaryIO, folder: Path) -> Path:
     with open(partial, "wb") as out:
         out.write(head)
         shutil.copyfileobj(stream, out, 1024 * 1024)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the 202, so a crash cannot lose it
     partial.replace(path)
     return path
 
