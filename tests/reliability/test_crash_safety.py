@@ -29,6 +29,7 @@ from support.reliability import (
     page_of,
     page_problems,
     start_cli,
+    steady_document,
     without_timings,
 )
 
@@ -130,12 +131,6 @@ def check_no_partial_outputs(out: Path, stem: str, total: int) -> None:
         assert ".tmp-" in name, name
 
 
-def _steady(document: dict) -> dict:
-    """A Document's JSON without what differs from run to run."""
-    pages = [{k: v for k, v in p.items() if k != "timings"} for p in document["pages"]]
-    return {**{k: v for k, v in document.items() if k != "resumed_pages"}, "pages": pages}
-
-
 def check_like_baseline(out: Path, baseline: Path, stem: str) -> None:
     done, want = output_files(out), output_files(baseline)
     assert sorted(done) == sorted(want)
@@ -144,7 +139,9 @@ def check_like_baseline(out: Path, baseline: Path, stem: str) -> None:
         n for n in want if n.endswith((".json", ".md")) and n != document and done[n] != want[n]
     ]
     assert differing == []
-    assert _steady(json.loads(done[document])) == _steady(json.loads(want[document]))
+    assert steady_document(json.loads(done[document])) == steady_document(
+        json.loads(want[document])
+    )
     got = without_timings(manifest(out / f"{stem}.jsonl"))
     expected = without_timings(manifest(baseline / f"{stem}.jsonl"))
     assert got == expected

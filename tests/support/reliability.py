@@ -244,6 +244,13 @@ def without_timings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "timings"} for r in records]
 
 
+def steady_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A Document's JSON (``<stem>/<stem>.json``) without what differs from run to
+    run: page timings and the count of pages resumed."""
+    pages = without_timings(document["pages"])
+    return {**{k: v for k, v in document.items() if k != "resumed_pages"}, "pages": pages}
+
+
 def page_problems(out: Path, records: Iterable[dict[str, Any]]) -> list[str]:
     """What is wrong with the written pages: unparsable JSON, boxes off the page,
     failed pages without a one-line reason. Empty when all is well."""
@@ -266,4 +273,3 @@ def page_problems(out: Path, records: Iterable[dict[str, Any]]) -> list[str]:
             if not (0 <= x1 <= x2 <= width and 0 <= y1 <= y2 <= height):
                 problems.append(f"page {page}: box {element['bbox']} off a {width}x{height} page")
     return problems
-
