@@ -146,8 +146,7 @@ def register_api_command(
     ]  # fmt: skip
     borrowed = [parse_params[name] for name in shared if name not in _RENAMED]
     borrowed = [
-        p.replace(default=",".join(DEFAULT_JOB_FORMATS)) if p.name == "to" else p
-        for p in borrowed
+        p.replace(default=",".join(DEFAULT_JOB_FORMATS)) if p.name == "to" else p for p in borrowed
     ]
 
     def api(**values: Any) -> None:

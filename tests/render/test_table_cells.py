@@ -57,7 +57,7 @@ def test_plain_text_joins_cells_with_tabs_and_rows_with_newlines():
 
 
 def test_spreadsheet_safe_defuses_formulas_and_keeps_numbers():
-    assert spreadsheet_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_safe("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
     for number in ("-5", "-1,234.50", "+3.5%", "-", "12", "text"):
@@ -69,9 +69,13 @@ def test_spreadsheet_safe_defuses_formulas_and_keeps_numbers():
 def test_any_simple_grid_reads_back_cell_for_cell(rows):
     import html
 
-    markup = "<table>" + "".join(
-        "<tr>" + "".join(f"<td>{html.escape(t)}</td>" for t in row) + "</tr>" for row in rows
-    ) + "</table>"
+    markup = (
+        "<table>"
+        + "".join(
+            "<tr>" + "".join(f"<td>{html.escape(t)}</td>" for t in row) + "</tr>" for row in rows
+        )
+        + "</table>"
+    )
     table = read_table_cells(markup)
     width = max(len(r) for r in rows)
     assert table.n_cols == width and table.n_rows == len(rows)

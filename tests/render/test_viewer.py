@@ -106,8 +106,13 @@ def test_hostile_picture_path_is_percent_encoded_not_an_attribute_break():
 
 def test_one_box_and_one_block_per_element_on_every_page():
     pages = [
-        _page(n, [Element(bbox=[i, i, i + 50, i + 20], category="Text", text=f"t{n}.{i}")
-                  for i in range(n * 3)])
+        _page(
+            n,
+            [
+                Element(bbox=[i, i, i + 50, i + 20], category="Text", text=f"t{n}.{i}")
+                for i in range(n * 3)
+            ],
+        )
         for n in (1, 2, 3)
     ]
     tags = Tags(viewer_html(_doc(*pages), page_image=_url))

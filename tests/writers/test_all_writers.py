@@ -59,9 +59,7 @@ def test_the_document_json_is_a_valid_document_naming_its_figures(parsed):
     figures = [e.image for p in doc.pages for e in p.elements if e.image]
     assert figures and all((folder / f).is_file() for f in figures)
     page_json = json.loads((folder / "sample_report_page_0.json").read_text(encoding="utf-8"))
-    assert [e.get("image") for e in page_json] == [
-        e.image for e in doc.pages[0].elements
-    ]
+    assert [e.get("image") for e in page_json] == [e.image for e in doc.pages[0].elements]
 
 
 def test_the_document_markdown_links_figures_and_nohf_drops_furniture(parsed):
@@ -122,4 +120,3 @@ def test_help_lists_every_writer_and_the_figure_options():
     for name in registry.WRITERS:
         assert name in shown
     assert "--figures" in shown and "--md-images" in shown
-

@@ -142,9 +142,7 @@ def read_table_cells(table_html: str) -> TableCells:
             for dr in range(raw.row_span):
                 for dc in range(raw.col_span):
                     taken.add((r + dr, c + dc))
-            cells.append(
-                TableCell(r, c, raw.row_span, raw.col_span, _clean(raw.text), raw.header)
-            )
+            cells.append(TableCell(r, c, raw.row_span, raw.col_span, _clean(raw.text), raw.header))
             c += raw.col_span
             n_cols = max(n_cols, c)
     n_rows = max((cell.row + cell.row_span for cell in cells), default=0)

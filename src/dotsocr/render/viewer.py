@@ -83,21 +83,89 @@ _LATEX_ERRORS: tuple[type[BaseException], ...] = (
 
 _MATHML_TAGS = frozenset(
     {
-        "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup",
-        "mfrac", "msqrt", "mroot", "mstyle", "merror", "mpadded", "mphantom", "mfenced",
-        "menclose", "munder", "mover", "munderover", "mmultiscripts", "mprescripts", "none",
-        "mtable", "mtr", "mtd", "mlabeledtr", "semantics", "annotation"
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "mfenced",
+        "menclose",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "semantics",
+        "annotation",
     }
 )
 _MATHML_ATTRIBUTES = frozenset(
     {
-        "display", "mathvariant", "mathsize", "mathcolor", "mathbackground", "stretchy", "fence",
-        "separator", "lspace", "rspace", "form", "largeop", "movablelimits", "accent",
-        "accentunder", "minsize", "maxsize", "symmetric", "linethickness", "bevelled", "numalign",
-        "denomalign", "columnalign", "rowalign", "columnlines", "rowlines", "columnspacing",
-        "rowspacing", "columnspan", "rowspan", "frame", "framespacing", "equalrows",
-        "equalcolumns", "displaystyle", "scriptlevel", "width", "height", "depth", "notation",
-        "open", "close", "separators", "voffset", "align", "linebreak", "encoding"
+        "display",
+        "mathvariant",
+        "mathsize",
+        "mathcolor",
+        "mathbackground",
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "form",
+        "largeop",
+        "movablelimits",
+        "accent",
+        "accentunder",
+        "minsize",
+        "maxsize",
+        "symmetric",
+        "linethickness",
+        "bevelled",
+        "numalign",
+        "denomalign",
+        "columnalign",
+        "rowalign",
+        "columnlines",
+        "rowlines",
+        "columnspacing",
+        "rowspacing",
+        "columnspan",
+        "rowspan",
+        "frame",
+        "framespacing",
+        "equalrows",
+        "equalcolumns",
+        "displaystyle",
+        "scriptlevel",
+        "width",
+        "height",
+        "depth",
+        "notation",
+        "open",
+        "close",
+        "separators",
+        "voffset",
+        "align",
+        "linebreak",
+        "encoding",
     }
 )
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -234,7 +302,7 @@ def _formula(text: str) -> str:
         return f'<div class="formula">{converted}</div>'
     return (
         f'<div class="formula failed"><code>{_esc(body)}</code>'
-        '<small>LaTeX shown as written: it could not be converted to MathML</small></div>'
+        "<small>LaTeX shown as written: it could not be converted to MathML</small></div>"
     )
 
 
@@ -432,7 +500,7 @@ def _page_list(pages: list[Page]) -> str:
     current = ' aria-current="page"'
     items = "".join(
         f'<li><button type="button" data-goto="{p.number}" class="st-{p.status}"'
-        f'{current if i == 0 else ""}>'
+        f"{current if i == 0 else ''}>"
         f'<span class="n">{p.number}</span><span class="s">{p.status}</span>'
         f'<span class="e">{len(p.elements)}</span></button></li>'
         for i, p in enumerate(pages)
@@ -475,17 +543,15 @@ def viewer_html(doc: Document, *, page_image: Callable[[Page], str | None]) -> s
     are relative to the same folder.
     """
     pages = sorted(doc.pages, key=lambda p: p.number)
-    sections = "".join(
-        _page_section(page, page_image(page), i) for i, page in enumerate(pages)
-    )
+    sections = "".join(_page_section(page, page_image(page), i) for i, page in enumerate(pages))
     css = _inline_safe(_asset("viewer.css") + "\n" + _category_css(), "style")
     script = _inline_safe(_asset("viewer.js"), "script")
     return _document_shell(
         title=f"{PurePath(doc.source).name or doc.source} — dotsocr viewer",
         css=css,
         body=(
-            f"{_header(doc, pages)}<div class=\"layout\">{_page_list(pages)}"
-            f'<main>{_toolbar(pages)}{sections or _no_pages()}</main></div>'
+            f'{_header(doc, pages)}<div class="layout">{_page_list(pages)}'
+            f"<main>{_toolbar(pages)}{sections or _no_pages()}</main></div>"
             '<div id="tip" class="tip" hidden></div>'
         ),
         script=script,
@@ -502,7 +568,7 @@ def _document_shell(*, title: str, css: str, body: str, script: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="dotsocr">'
         f"<title>{_esc(title)}</title><style>{css}</style>"
-        '<noscript><style>.page[hidden]{display:grid}</style></noscript>'
+        "<noscript><style>.page[hidden]{display:grid}</style></noscript>"
         f"</head><body>{body}<script>{script}</script></body></html>\n"
     )
 

@@ -60,6 +60,7 @@ _UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,  # other fields are refused (422)
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "pages": {"type": "string", "description": "page range, e.g. 1-3,7"},
@@ -126,10 +127,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Read the multipart form, save the file, check it; the job is not queued."""
         try:
             form = await request.form(max_files=1, max_fields=16)
-        except BodyTooLarge:
-            raise HTTPException(413, too_large_message(settings.max_upload_bytes)) from None
+        except BodyTooLarge:  # closing stops a client still sending the rest of the body
+            message = too_large_message(settings.max_upload_bytes)
+            raise HTTPException(413, message, headers={"Connection": "close"}) from None
         except MultiPartException as exc:
             raise HTTPException(422, f"bad multipart form: {exc.message}") from None
+        except HTTPException as exc:  # Starlette's own 400 for a malformed form, as above
+            raise HTTPException(422, f"bad multipart form: {exc.detail}") from None
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise HTTPException(422, "no file: send the document as the multipart field 'file'")
@@ -187,7 +191,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @v1.get(
         "/jobs/{job_id}/result",
         summary="A finished job's files: md, md_nohf, json (the Document), html, zip",
-        responses={200: {"content": {"text/markdown": {}, "text/html": {}, "application/zip": {}}}},
+        responses={
+            200: {"content": {"text/markdown": {}, "text/html": {}, "application/zip": {}}},
+            409: {"model": ErrorOut, "description": "the job is not finished"},
+        },
     )
     async def get_result(job_id: str, format: ResultFormat = "md") -> Response:
         job = job_or_404(job_id)
@@ -346,4 +353,3 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-

@@ -74,7 +74,7 @@ class BodyLimit:
 
 
 def too_large_message(max_bytes: int) -> str:
-    return f"request body over the limit of {max_bytes / 1024 / 1024:g} MB"
+    return f"request body over the limit of {round(max_bytes / 1024 / 1024, 3):g} MB"
 
 
 def _content_length(scope: Scope) -> int | None:

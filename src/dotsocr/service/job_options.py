@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from dotsocr.errors import PageRangeError
+from dotsocr.errors import DotsOCRError, PageRangeError
 from dotsocr.options import ParseOptions
 from dotsocr.sources import validate_page_range
 
@@ -49,6 +49,8 @@ def job_options(settings: ServiceSettings, fields: dict[str, Any]) -> ParseOptio
             validate_page_range(fields["pages"])
         except PageRangeError as exc:
             raise JobOptionsError(f"pages: {exc}") from None
+        except ValueError:  # int() of a number over Python's 4300-digit limit
+            raise JobOptionsError("pages: a page number too large") from None
         values["pages"] = fields["pages"]
     for name in ("engine", "prompt"):
         if name in fields:
@@ -68,3 +70,5 @@ def job_options(settings: ServiceSettings, fields: dict[str, Any]) -> ParseOptio
             for e in exc.errors()
         )
         raise JobOptionsError(problems) from None
+    except DotsOCRError as exc:  # a validator's own error (an unknown engine), not a 500
+        raise JobOptionsError(str(exc)) from None

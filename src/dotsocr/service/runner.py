@@ -210,4 +210,3 @@ class JobRunner:
             error=error,
             finished=time.time(),
         )
-

@@ -50,8 +50,7 @@ def validate_writer_names(names: list[str]) -> list[str]:
     unknown = sorted(wanted - set(WRITERS))
     if unknown:
         raise ValueError(
-            f"unknown output format(s) {', '.join(unknown)}; choose from "
-            f"{', '.join(WRITERS)}"
+            f"unknown output format(s) {', '.join(unknown)}; choose from {', '.join(WRITERS)}"
         )
     for name in wanted:
         needs = WRITERS[name].requires
