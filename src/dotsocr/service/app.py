@@ -39,8 +39,9 @@ if TYPE_CHECKING:
     from dotsocr.service.settings import ServiceSettings
 
 ResultFormat = Literal["md", "md_nohf", "json", "html", "zip"]
-#: How often a progress stream looks at its job, and sends a comment to keep proxies open.
-EVENT_POLL_SECONDS = 0.25
+#: How often a progress stream looks at its job's change counter (in memory), and
+#: after how long it sends a comment to keep proxies open.
+EVENT_POLL_SECONDS = 0.05
 KEEPALIVE_SECONDS = 15.0
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -224,20 +225,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
 
     async def _event_stream(job_id: str) -> AsyncIterator[str]:
-        last: dict[str, Any] | None = None
+        """The job each time it is written (a page finished, a status changed), read
+        from SQLite only then; a comment now and then keeps proxies from closing."""
+        seen = -1
         quiet = 0.0
         while True:
-            job = store.get(job_id)
-            if job is None:
-                yield "event: gone\ndata: {}\n\n"
-                return
-            now = described(job)
-            if now != last:
-                yield f"event: progress\ndata: {json.dumps(now)}\n\n"
-                last, quiet = now, 0.0
-            if job.status in FINISHED:
-                yield f"event: end\ndata: {json.dumps(now)}\n\n"
-                return
+            version = store.version(job_id)
+            if version != seen:
+                seen, quiet = version, 0.0
+                job = store.get(job_id)
+                if job is None:
+                    yield "event: gone\ndata: {}\n\n"
+                    return
+                now = json.dumps(described(job))
+                yield f"event: progress\ndata: {now}\n\n"
+                if job.status in FINISHED:
+                    yield f"event: end\ndata: {now}\n\n"
+                    return
             if quiet >= KEEPALIVE_SECONDS:
                 yield ": keep-alive\n\n"
                 quiet = 0.0

@@ -61,6 +61,9 @@ class JobStore:
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
+        #: A counter per job, bumped by every write: progress streams watch it in
+        #: memory and read the row only when it moved.
+        self._versions: dict[str, int] = {}
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         with self._lock:
@@ -84,12 +87,20 @@ class JobStore:
             row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _record(row) if row is not None else None
 
+    def version(self, job_id: str) -> int:
+        """How many times the job has been written since this process started."""
+        return self._versions.get(job_id, 0)
+
+    def _bump(self, job_id: str) -> None:
+        self._versions[job_id] = self._versions.get(job_id, 0) + 1
+
     def update(self, job_id: str, **fields: Any) -> None:
         if not fields:
             return
         sets = ", ".join(f"{name} = :{name}" for name in fields)
         with self._lock:
             self._db.execute(f"UPDATE jobs SET {sets} WHERE id = :id", {**fields, "id": job_id})
+            self._bump(job_id)
 
     def add_page(self, job_id: str, number: int, failed: bool) -> None:
         """Count one finished page (the job's progress)."""
@@ -99,10 +110,12 @@ class JobStore:
                 f"UPDATE jobs SET {column} = {column} + 1, last_page = ? WHERE id = ?",
                 (number, job_id),
             )
+            self._bump(job_id)
 
     def delete(self, job_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            self._bump(job_id)
 
     def list(self, status: str | None = None, limit: int = 100) -> list[JobRecord]:
         """The newest jobs first."""

@@ -49,8 +49,9 @@ def _iso(stamp: float | None) -> str | None:
 
 
 def job_out(job: JobRecord, folder: Path, view_token: str) -> JobOut:
-    results = files.available_results(folder) if job.status in ("done", "failed") else []
-    viewer = files.viewer_path(folder)
+    finished = job.status in ("done", "failed")
+    results = files.available_results(folder) if finished else []
+    viewer = files.viewer_path(folder) if "html" in results else None
     return JobOut(
         id=job.id,
         status=job.status,
@@ -65,5 +66,5 @@ def job_out(job: JobRecord, folder: Path, view_token: str) -> JobOut:
         finished=_iso(job.finished),
         options=job.options,
         results=results,
-        viewer=f"/view/{job.id}/{view_token}/{viewer}" if viewer and "html" in results else None,
+        viewer=f"/view/{job.id}/{view_token}/{viewer}" if viewer else None,
     )
