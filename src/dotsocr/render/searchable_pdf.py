@@ -171,16 +171,45 @@ def _page_layers(doc: Document, page_count: int) -> dict[int, tuple[Page, list[L
 
 def page_lines(page: Page) -> list[LayerLine]:
     """Every element's lines, each with its share of the element's box: the box
-    height divided evenly among the lines, top to bottom."""
+    height divided evenly among the lines, top to bottom; vertical writing goes in
+    columns, right to left, one character under the other."""
     out: list[LayerLine] = []
     for element in page.elements:
         x1, y1, x2, y2 = (float(v) for v in element.bbox)
         texts = element_lines(element)
         if not texts or x2 <= x1 or y2 <= y1:
             continue
+        if _looks_vertical("".join(texts), x2 - x1, y2 - y1):
+            out.extend(vertical_lines(texts, (x1, y1, x2, y2)))
+            continue
         slot = (y2 - y1) / len(texts)
         for i, text in enumerate(texts):
             out.append(LayerLine(text, (x1, y1 + i * slot, x2, y1 + (i + 1) * slot)))
+    return out
+
+
+def vertical_lines(texts: list[str], box: tuple[float, float, float, float]) -> list[LayerLine]:
+    """Vertical text as one invisible character per cell: the box split into columns
+    from the right (a text line each, or, for one joined line, as many as the box's
+    shape holds), each column into one cell per character from the top. So a
+    character's box lies on the printed one, and text tools read each column top to
+    bottom, columns right to left, as the page is read."""
+    x1, y1, x2, y2 = box
+    columns = texts
+    if len(texts) == 1:
+        count = min(_line_count(texts[0], y2 - y1, x2 - x1), len(texts[0]))
+        size = -(-len(texts[0]) // count)
+        columns = [texts[0][i : i + size] for i in range(0, len(texts[0]), size)]
+    width = (x2 - x1) / len(columns)
+    out: list[LayerLine] = []
+    for i, column in enumerate(columns):
+        chars = [ch for ch in column if not ch.isspace()]
+        if not chars:
+            continue
+        right = x2 - i * width
+        cell = (y2 - y1) / len(chars)
+        for j, ch in enumerate(chars):
+            out.append(LayerLine(ch, (right - width, y1 + j * cell, right, y1 + (j + 1) * cell)))
     return out
 
 
