@@ -18,7 +18,8 @@ the tree holding this script). Each is run as ``python -m dotsocr parse INPUTS
 PYTHONPATH set to the tree's ``src`` (checked: ``dotsocr`` must import from there).
 
 Every file is compared byte for byte, except the per-document manifests ``*.jsonl``:
-they are compared line by line as JSON with the run-dependent keys removed. Running
+they are compared line by line as JSON with the run-dependent keys removed; and the
+whole-document JSON ``<stem>/<stem>.json``, whose pages are compared the same way. Running
 the base twice showed that ``timings`` (seconds per stage) is the only such key for
 the CPU engine; ``--ignore-key`` adds more. The exit status of the two runs must match
 too. The last line printed is the verdict: ``identical: N files`` (exit 0) or a count
@@ -147,6 +148,26 @@ def compare_manifest(base: bytes, new: bytes, ignore: Iterable[str]) -> str | No
     return None
 
 
+def compare_document(base: bytes, new: bytes, ignore: Iterable[str]) -> str | None:
+    """The first difference between two Document JSON files, each page's keys in
+    ``ignore`` aside (a single image's page JSON of that name is compared as bytes)."""
+    left, right = json.loads(base), json.loads(new)
+    if not (isinstance(left, dict) and isinstance(right, dict)):
+        return compare_bytes(base, new)
+    pages = [
+        "\n".join(json.dumps(strip_keys(p, ignore), sort_keys=True) for p in d.pop("pages", []))
+        for d in (left, right)
+    ]
+    if left != right:
+        return "document fields differ"
+    return compare_manifest(pages[0].encode(), pages[1].encode(), ())
+
+
+def _is_document_json(path: str) -> bool:
+    folder, _, name = path.partition("/")
+    return name == f"{folder}.json"
+
+
 def compare_trees(base: Path, new: Path, ignore: Iterable[str] = RUN_DEPENDENT_KEYS) -> Comparison:
     """Compare every file of two output folders; manifests as JSON without ``ignore``."""
     base_files, new_files = list_files(base), list_files(new)
@@ -159,6 +180,8 @@ def compare_trees(base: Path, new: Path, ignore: Iterable[str] = RUN_DEPENDENT_K
         left, right = (base / path).read_bytes(), (new / path).read_bytes()
         if path.endswith(".jsonl"):
             detail = compare_manifest(left, right, ignore)
+        elif _is_document_json(path):
+            detail = compare_document(left, right, ignore)
         else:
             detail = compare_bytes(left, right)
         if detail is not None:

@@ -29,3 +29,17 @@ def test_boxes_are_normalised_under_rotation() -> None:
     x1, y1, x2, y2 = _map_boxes(boxes, transform)[0]
     assert (x1, y1, x2, y2) == (40.0, 20.0, 60.0, 30.0)
     assert pixels_per_point(transform) == pytest.approx(2.0)
+
+
+def test_control_codes_where_characters_should_be_are_counted_as_unmapped(tmp_path) -> None:
+    from dotsocr.sources.open import open_source
+    from support.sources import make_unmapped_pdf
+
+    path = make_unmapped_pdf(tmp_path / "unmapped.pdf", unmapped=40)
+    with open_source(path) as source:
+        (page,) = list(source.pages())
+    layer = page.text_layer
+    assert layer is not None
+    assert layer.unmapped == 40
+    assert "Readable header" in layer.text
+    assert not any(ord(c.text) < 0x20 and c.text not in "\t\n" for c in layer.chars)

@@ -108,3 +108,32 @@ def manifest_rows() -> list[dict[str, str]]:
         return []
     with manifest.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def make_unmapped_pdf(path: Path, *, unmapped: int = 40, readable: str = "Readable header") -> Path:
+    """A page whose text is mostly character codes a font gives no Unicode for (as
+    pdf.js's TAMReview.pdf is): PDFium reports them as control codes. One line of
+    ordinary text sits under them, and the codes draw nothing."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    # 2 and 3 are PDFium's own marks (a soft hyphen, ...); tab, LF and CR are kept or breaks
+    controls = [c for c in range(4, 0x20) if c not in (0x09, 0x0A, 0x0D)]
+    codes = bytes(controls[i % len(controls)] for i in range(unmapped)).hex().encode()
+    body = b"BT /F1 24 Tf 72 700 Td <" + codes + b"> Tj ET "
+    body += b"BT /F1 24 Tf 72 650 Td (" + readable.encode("latin-1") + b") Tj ET"
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 612, 792],
+        Resources=resources,
+        Contents=pdf.make_stream(body),
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(path)
+    return path

@@ -36,6 +36,9 @@ class TextLayer:
     #: True when every text object on the page is drawn invisibly (render mode 3),
     #: as OCR layers over scans are.
     invisible: bool = False
+    #: Characters left out of ``chars`` because the file gives control codes for
+    #: them: glyphs with no Unicode mapping. Many of them mean the layer is garbage.
+    unmapped: int = 0
 
     @property
     def text(self) -> str:

@@ -69,6 +69,8 @@ class _Columns:
     boxes: list[tuple[float, float, float, float]]  # left, bottom, right, top (points)
     styles: list[_Style]
     generated: list[bool]
+    #: Characters of the file that came out as control codes (see TextLayer.unmapped).
+    unmapped: int = 0
 
 
 def extract_text_layer(page: object, transform: np.ndarray) -> TextLayer:
@@ -97,6 +99,8 @@ def _read_chars(textpage: object) -> _Columns:
         if 0xD800 <= code < 0xDC00 and index + 1 < count:
             code, step = _join_surrogates(code, get_unicode(textpage, index + 1))
         text = _char_text(code)
+        if not text and _unmapped(code) and not pdfium_c.FPDFText_IsGenerated(textpage, index):
+            columns.unmapped += 1
         if text:
             generated = bool(pdfium_c.FPDFText_IsGenerated(textpage, index))
             if not generated:
@@ -108,6 +112,12 @@ def _read_chars(textpage: object) -> _Columns:
             columns.generated.append(generated)
         index += step
     return columns
+
+
+def _unmapped(code: int) -> bool:
+    """A control code where a character should be: what a font without a Unicode
+    mapping gives (its glyph ids read as character codes), not a line break."""
+    return 0 < code < 0x20 and code not in (0x0A, 0x0D)
 
 
 def _join_surrogates(high: int, low: int) -> tuple[int, int]:
@@ -171,7 +181,7 @@ def _is_bold(obj: object) -> bool:
 
 def _to_layer(columns: _Columns, transform: np.ndarray) -> TextLayer:
     if not columns.texts:
-        return TextLayer()
+        return TextLayer(unmapped=columns.unmapped)
     boxes = _map_boxes(np.asarray(columns.boxes, dtype=np.float64), transform)
     scale = pixels_per_point(transform)
     chars = [
@@ -189,7 +199,7 @@ def _to_layer(columns: _Columns, transform: np.ndarray) -> TextLayer:
     ]
     real = [c for c in chars if not c.generated]
     invisible = bool(real) and all(c.invisible for c in real)
-    return TextLayer(chars=chars, invisible=invisible)
+    return TextLayer(chars=chars, invisible=invisible, unmapped=columns.unmapped)
 
 
 def _map_boxes(boxes: np.ndarray, transform: np.ndarray) -> np.ndarray:

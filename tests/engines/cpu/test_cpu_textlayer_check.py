@@ -139,3 +139,27 @@ def test_shifted_letters_fail_the_reading_test(shared_data: Path) -> None:
         page.text_layer, lines_from_chars(page.text_layer.chars), to_bgr(page.image), recognize
     )
     assert good.usable
+
+
+def test_control_codes_the_source_dropped_count_against_the_layer() -> None:
+    readable = list("Readable header")
+    assert char_verdict(readable) is None
+    reason = char_verdict(readable, unmapped=40)
+    assert reason == "40 of 55 characters are unprintable or unmapped"
+    assert char_verdict(list("A long line of ordinary words on a page"), unmapped=3) is None
+
+
+def test_a_layer_of_unmapped_glyphs_is_ocred_with_a_warning(tmp_path: Path) -> None:
+    """pdf.js's TAMReview.pdf, made in code: the text is glyph codes with no Unicode,
+    which PDFium reports as control codes; the page must be read from its pixels."""
+    from dotsocr.api import parse
+    from support.sources import make_unmapped_pdf
+
+    doc = parse(make_unmapped_pdf(tmp_path / "unmapped.pdf"), output_dir=tmp_path / "out")
+    (page,) = doc.pages
+    assert page.method == "ocr"
+    assert any("unprintable or unmapped" in w and "used OCR" in w for w in page.warnings)
+    text = " ".join(e.text or "" for e in page.elements)
+    assert "Readable header" in text
+    manifest = (tmp_path / "out" / "unmapped.jsonl").read_text(encoding="utf-8")
+    assert "used OCR" in manifest

@@ -3,7 +3,8 @@
 A layer is refused when it is missing, invisible (an OCR layer over a scan: we
 redo OCR), or garbled. Garbled is judged two ways, both cheap:
 
-- the characters themselves: replacement/private-use/control characters, or the
+- the characters themselves: replacement/private-use/control characters (also the
+  control codes the source drops: glyphs a font gives no Unicode for), or the
   fingerprint of UTF-8 bytes read as UTF-16 (issue20232: Cyrillic comes out as
   Hangul syllables U+D0xx/U+D1xx);
 - a reading test: a few short line crops go through the recogniser alone and are
@@ -70,13 +71,15 @@ def _utf8_as_utf16(ch: str) -> bool:
     return 0xC2 <= cp >> 8 <= 0xDF and 0x80 <= cp & 0xFF <= 0xBF
 
 
-def char_verdict(chars: Sequence[str]) -> str | None:
-    """Reason the characters alone show the layer is garbage, or None."""
-    if not chars:
+def char_verdict(chars: Sequence[str], unmapped: int = 0) -> str | None:
+    """Reason the characters alone show the layer is garbage, or None. ``unmapped``
+    counts characters the file gave as control codes (dropped from ``chars``)."""
+    if not chars and not unmapped:
         return None
-    bad = sum(1 for c in chars if _bad_char(c))
-    if bad >= 5 and bad / len(chars) > 0.25:
-        return f"{bad} of {len(chars)} characters are unprintable"
+    bad = sum(1 for c in chars if _bad_char(c)) + unmapped
+    total = len(chars) + unmapped
+    if bad >= 5 and bad / total > 0.25:
+        return f"{bad} of {total} characters are unprintable or unmapped"
     non_ascii = [c for c in chars if ord(c[0]) > 0x7F and c[0].isalpha()]
     moji = sum(1 for c in non_ascii if _utf8_as_utf16(c))
     if moji >= 8 and moji / max(len(non_ascii), 1) > 0.8:
@@ -188,7 +191,7 @@ def check_text_layer(
     hidden = sum(1 for c in real if c.invisible)
     if layer.invisible or (real and hidden > 0.5 * len(real)):
         return LayerVerdict("invisible", "text layer is invisible (OCR layer of a scan)")
-    reason = char_verdict(chars)
+    reason = char_verdict(chars, layer.unmapped)
     if reason:
         return LayerVerdict("garbled", f"text layer looks garbled ({reason})")
     if bgr is None or recognize is None:
