@@ -414,6 +414,31 @@ def system_checks(facts: MachineFacts) -> list[Check]:
     return checks
 
 
+CJK_FONTS_FIX = "Debian/Ubuntu: apt-get install fonts-noto-cjk (Fedora: google-noto-sans-cjk-fonts)"
+
+
+def font_checks(facts: MachineFacts) -> list[Check]:
+    """Japanese, Chinese and Korean PDFs often do not embed their fonts; without a
+    CJK font on the machine PDFium draws such pages blank, and the models see nothing."""
+    fonts = facts.cjk_fonts
+    if fonts is None:
+        return []
+    if not fonts:
+        return [
+            Check(
+                "system",
+                "CJK fonts",
+                "warn",
+                "none installed: Japanese, Chinese or Korean PDFs that do not embed their "
+                "fonts render blank (their text layer is still read; overlays, figures "
+                "and the viewer's page pictures come out empty)",
+                CJK_FONTS_FIX,
+            )
+        ]
+    shown = ", ".join(fonts[:3]) + (f" and {len(fonts) - 3} more" if len(fonts) > 3 else "")
+    return [Check("system", "CJK fonts", "ok", shown)]
+
+
 def cpu_engine_checks(facts: MachineFacts) -> list[Check]:
     if facts.cpu_engine_error is None:
         took = f" in {facts.cpu_engine_seconds:.1f} s" if facts.cpu_engine_seconds else ""
@@ -579,6 +604,7 @@ def diagnose(facts: MachineFacts) -> DoctorReport:
         *gpu_checks(facts),
         *software_checks(facts, has_gpu),
         *system_checks(facts),
+        *font_checks(facts),
         *cpu_engine_checks(facts),
     ]
     if facts.weights is not None:

@@ -63,6 +63,9 @@ class MachineFacts:
     disk_free_mb: int | None = None
     storage: str | None = None  # "nvme", "ssd", "hdd" or None (not visible)
     cpu_count: int = 1
+    #: Font files with Japanese, Chinese or Korean glyphs that PDFium can find (it
+    #: looks in the system font folders itself); None: not looked for.
+    cjk_fonts: tuple[str, ...] | None = None
     cpu_engine_error: str | None = "not checked"  # None: models load offline
     cpu_engine_seconds: float | None = None
     weights: WeightsFacts | None = None
@@ -317,6 +320,36 @@ def probe_weights(path: Path) -> WeightsFacts:
     )
 
 
+#: Where PDFium looks for fonts a PDF does not embed (on Linux it reads these folders
+#: itself, not through fontconfig).
+FONT_FOLDERS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".fonts",
+    Path.home() / ".local" / "share" / "fonts",
+)
+#: File names of the common CJK font families (Noto/Source Han, IPA, Takao, VL Gothic,
+#: WenQuanYi, Droid Sans Fallback, Nanum, UnFonts, AR PL, Sazanami).
+_CJK_FONT_NAME = re.compile(
+    r"cjk|sourcehan|ipa(ex)?[gmp]|takao|vl-?gothic|wqy|wenquanyi|droidsansfallback|"
+    r"nanum|un(dotum|batang)|uming|ukai|sazanami|notosans(jp|sc|tc|kr)|notoserif(jp|sc|tc|kr)",
+    re.IGNORECASE,
+)
+_FONT_SUFFIXES = (".ttf", ".ttc", ".otf", ".otc")
+
+
+def probe_cjk_fonts(folders: tuple[Path, ...] = FONT_FOLDERS) -> tuple[str, ...]:
+    """Names of the installed font files that cover Japanese, Chinese or Korean."""
+    found: set[str] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.rglob("*"):
+            if path.suffix.lower() in _FONT_SUFFIXES and _CJK_FONT_NAME.search(path.name):
+                found.add(path.name)
+    return tuple(sorted(found))
+
+
 def probe_cpu_engine() -> dict[str, Any]:
     """Load the CPU engine's bundled models (offline) and say how long it took."""
     started = time.perf_counter()
@@ -349,6 +382,7 @@ def gather_facts(
     found["ram_mb"] = ram_mb()
     found.update(probe_disk(weights if weights is not None else Path.cwd()))
     found["cpu_count"] = os.cpu_count() or 1
+    found["cjk_fonts"] = probe_cjk_fonts()
     if check_cpu_engine:
         found.update(probe_cpu_engine())
     if weights is not None:
