@@ -26,13 +26,19 @@ _DOTS_ALIASES = {"retries": "max_retries"}
 
 
 def engine_options(
-    *, ocr: str | None = None, workers: int | None = None, **dots_options: Any
+    *,
+    ocr: str | None = None,
+    workers: int | None = None,
+    lang: str | None = None,
+    **dots_options: Any,
 ) -> dict[str, dict[str, Any]]:
-    """Per-engine options from the flat keyword arguments the API takes: ``ocr`` and
-    ``workers`` for the CPU engine, everything else for the DotsOCR engine."""
+    """Per-engine options from the flat keyword arguments the API takes: ``ocr``,
+    ``lang`` and ``workers`` for the CPU engine, everything else for the DotsOCR engine."""
     cpu: dict[str, Any] = {}
     if ocr is not None:
         cpu["ocr"] = ocr
+    if lang is not None:
+        cpu["lang"] = lang
     if workers is not None:
         cpu["workers"] = workers
     dots = {_DOTS_ALIASES.get(k, k): v for k, v in dots_options.items()}
@@ -65,6 +71,7 @@ def parse(
     prompt: PromptChoice = "layout_all",
     server: str | list[str] | None = None,
     ocr: str = "auto",
+    lang: str = "auto",
     workers: int | None = 1,
     force: bool = False,
     md_tables: MarkdownTables = "html",
@@ -81,7 +88,8 @@ def parse(
     FileNotFoundError) for a missing file and ``InputReadError`` (a ValueError,
     with the partial result as ``.document``) for one that cannot be parsed; a
     page that fails is reported in ``Page.status``/``Page.error`` instead.
-    ``workers`` is the CPU engine's page processes (None: one per core).
+    ``workers`` is the CPU engine's page processes (None: one per core); ``lang``
+    the page language (auto: detected per page), which cleans Japanese OCR text.
     ``figures`` picks the elements cropped to ``images/`` (pictures, all, none) and
     ``md_images`` how the Markdown shows them (files, embed, none).
     ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
@@ -89,7 +97,7 @@ def parse(
     ``dialect``, ``extra_body``, ``page_timeout``).
     """
     servers = [server] if isinstance(server, str) else list(server or [])
-    engines = engine_options(ocr=ocr, workers=workers, **dots_options)
+    engines = engine_options(ocr=ocr, workers=workers, lang=lang, **dots_options)
     options = ParseOptions(
         pages=pages, dpi=dpi, password=password, engine=engine, prompt=prompt,
         server=servers, force=force, md_tables=md_tables, engines=engines,

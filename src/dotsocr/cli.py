@@ -20,6 +20,7 @@ from dotsocr import __version__
 from dotsocr.cli_api import register_api_command
 from dotsocr.cli_help import PlainHelpCommand, choice_enum
 from dotsocr.engines.cpu.options import OcrPolicy as OcrPolicyChoice
+from dotsocr.engines.cpu.options import PageLanguage
 from dotsocr.engines.dots.options import Dialect as DialectChoice
 from dotsocr.engines.registry import AUTO, engine_names
 from dotsocr.errors import DotsOCRError, PageRangeError, UsageError
@@ -51,6 +52,7 @@ EngineName = choice_enum("EngineName", [AUTO, *engine_names()])
 PromptName = choice_enum("PromptName", get_args(PromptChoice))
 RunnerName = choice_enum("RunnerName", get_args(RunnerChoice))
 OcrPolicy = choice_enum("OcrPolicy", get_args(OcrPolicyChoice))
+PageLang = choice_enum("PageLang", get_args(PageLanguage))
 MdTables = choice_enum("MdTables", get_args(MarkdownTables))
 MdImages = choice_enum("MdImages", get_args(MarkdownImages))
 Figures = choice_enum("Figures", get_args(FigureMode))
@@ -232,6 +234,15 @@ def parse(
             rich_help_panel=CPU,
         ),
     ] = OcrPolicy["auto"],
+    lang: Annotated[
+        PageLang,
+        typer.Option(
+            help="Page language: auto (detected per page from its text) or ja, zh, ko, en. "
+            "On Japanese pages OCR glyph confusions are put right (Simplified forms, ー/一, "
+            "カ/力, ...); Chinese text is left as it is.",
+            rich_help_panel=CPU,
+        ),
+    ] = PageLang["auto"],
     workers: Annotated[
         int | None,
         typer.Option(
@@ -462,7 +473,7 @@ def parse(
 
 #: The flags of ``parse`` that ``dotsocr api`` takes too, as its jobs' defaults.
 SHARED_PARSE_FLAGS = (
-    "to", "md_tables", "md_images", "figures", "dpi", "engine", "prompt", "ocr", "workers",
+    "to", "md_tables", "md_images", "figures", "dpi", "engine", "prompt", "ocr", "lang", "workers",
     "server", "dialect", "model", "api_key", "bbox", "concurrency", "timeout", "max_tokens",
     "retries", "retry_backoff", "fallback", "extra_body", "page_timeout", "max_file_size",
     "document_timeout", "max_error_rate",
@@ -499,7 +510,14 @@ def options_from_flags(err: Console, **flags: Any) -> ParseOptions:
             md_images=flags["md_images"].value,
             figures=flags["figures"].value,
             force=flags.get("force", False),
-            engines={"cpu": {"ocr": flags["ocr"].value, "workers": flags["workers"]}, "dots": dots},
+            engines={
+                "cpu": {
+                    "ocr": flags["ocr"].value,
+                    "lang": flags["lang"].value,
+                    "workers": flags["workers"],
+                },
+                "dots": dots,
+            },
             passwords=flags.get("passwords", []),
             file_passwords=flags.get("file_passwords", {}),
             max_file_mb=flags["max_file_size"],

@@ -90,6 +90,9 @@ class Page(BaseModel):
     method: str | None = Field(
         default=None, description="how text was obtained: text-layer, ocr, vlm"
     )
+    lang: str | None = Field(
+        default=None, description="the page's language (ja, zh, ko, en, other), when known"
+    )
     warnings: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage")
     tokens: TokenUsage | None = None

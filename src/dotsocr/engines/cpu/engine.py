@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from dotsocr.engines.cpu.orientation import choose as choose_orientation
 from dotsocr.engines.cpu.textlayer_check import check_text_layer
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.engines.cpu.worker_count import effective_workers
+from dotsocr.lang import detect_language, normalise_for_language
 from dotsocr.model import HEADER_FOOTER, Element, Page
 from dotsocr.sources.base import PageImage
 
@@ -173,6 +175,14 @@ class CpuEngine(Engine):
         timings["ocr"] = time.perf_counter() - start
         return lines, "ocr"
 
+    def _language(self, lines: list[Line]) -> str | None:
+        """The page's language: as given with ``lang``, else from its text (None for
+        a page without text)."""
+        if self.options.lang != "auto":
+            return self.options.lang
+        text = "".join(line.text for line in lines)
+        return detect_language(text) if text.strip() else None
+
     def _process(self, page: PageImage) -> Page:
         assert page.image is not None
         image = page.image if page.image.mode == "RGB" else page.image.convert("RGB")
@@ -192,6 +202,9 @@ class CpuEngine(Engine):
             if reading.angle:
                 angle, lines = reading.angle, reading.lines
                 warnings.append(f"page is turned: read after rotating it {angle}° anticlockwise")
+        lang = self._language(lines)
+        if method == "ocr" and lang is not None:
+            lines = [replace(line, text=normalise_for_language(line.text, lang)) for line in lines]
         work = rotate(bgr, angle) if angle else bgr
         work_h, work_w = work.shape[:2]
 
@@ -221,6 +234,7 @@ class CpuEngine(Engine):
             status="ok",
             engine=self.name,
             method=method,
+            lang=lang,
             warnings=warnings,
             timings={k: round(v, 4) for k, v in timings.items()},
         )

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: When the CPU engine reads the pixels instead of the PDF's text layer.
 OcrPolicy = Literal["auto", "always", "never"]
+#: A page's language: it decides how OCR text is cleaned (Japanese glyph forms).
+PageLanguage = Literal["auto", "ja", "zh", "ko", "en"]
 
 
 class CpuEngineOptions(BaseModel):
@@ -28,6 +30,11 @@ class CpuEngineOptions(BaseModel):
     verify_text_layer: bool = Field(
         default=True, description="read a few line crops to catch garbled text layers"
     )
+    lang: PageLanguage = Field(
+        default="auto",
+        description="page language; auto: detected per page from its text. On ja pages "
+        "OCR glyph confusions are put right (Simplified forms, ー/一, カ/力, ...)",
+    )
     workers: int | None = Field(
         default=None,
         ge=1,
@@ -37,5 +44,9 @@ class CpuEngineOptions(BaseModel):
     )
 
     def output_settings(self) -> dict[str, object]:
-        """The options that change a page's result (not how it is scheduled)."""
-        return self.model_dump(exclude={"workers"})
+        """The options that change a page's result (not how it is scheduled); ``lang``
+        only when given, so outputs made before it existed keep resuming."""
+        settings = self.model_dump(exclude={"workers"})
+        if self.lang == "auto":
+            del settings["lang"]
+        return settings
