@@ -4,7 +4,10 @@ Rows and columns of a ruled table come from its rules, and a rule that stops sho
 of a column marks a cell spanning rows there, so each rule keeps its extent. A
 rule is a long unbroken run of dark pixels; a row of text never is one, even when
 a dense line darkens half of a pixel row in short pieces (that once split a
-wrapped cell into two rows).
+wrapped cell into two rows), and neither is a column of glyphs stacked row over
+row in a dense table, dark over half the height but only in pieces a glyph tall
+(that once made every row one cell). A rule drawn along the edge of a filled
+column is found as a thin run darker than the fill.
 """
 
 from __future__ import annotations
@@ -21,8 +24,13 @@ RULE_DARK = 200
 #: rule with blank pixel rows around it needs only RULE_COVER_DOTTED in all.
 RULE_COVER_H = 0.5
 RULE_COVER_DOTTED = 0.25
-#: Share of the table's height a vertical rule must cover.
+#: Share of the table's height a vertical rule must cover, drawn in pieces of at
+#: least RULE_PIECE of the height each (a rule broken by a spanning row still counts).
 RULE_COVER_V = 0.5
+RULE_PIECE = 0.15
+#: How much darker (share of the height) than a filled column a rule along its
+#: edge is.
+RULE_OVER_FILL = 0.25
 #: An unbroken horizontal rule this long (share of the width) that does not cross
 #: the whole table (a rule under a spanning header) counts in a ruled table.
 RULE_PARTIAL = 0.15
@@ -153,11 +161,33 @@ def find_rules(image: np.ndarray | None, box: Box) -> Rules:
         for y in [(a + b) / 2] if b - a <= thick else [a, b]:
             rules.ys.append(float(y + y1))
             rules.h_spans.append(extent)
-    for a, b in _runs(dark.mean(axis=0) >= RULE_COVER_V, 0):
-        if b - a <= thick:
-            rules.xs.append(float((a + b) / 2 + x1))
-            rules.v_spans.append(_extent(_vertical_mask(dark, int(a), int(b)), y1, gap, False))
+    cover = dark.mean(axis=0)
+    for a, b in _runs(cover >= RULE_COVER_V, 0):
+        for c1, c2 in _thin_runs(cover, int(a), int(b), thick):
+            extent = _extent(_vertical_mask(dark, c1, c2), y1, gap, False)
+            if _drawn_length(extent, y2 - y1) >= RULE_COVER_V * (y2 - y1):
+                rules.xs.append(float((c1 + c2) / 2 + x1))
+                rules.v_spans.append(extent)
     return rules
+
+
+def _thin_runs(cover: np.ndarray, a: int, b: int, thick: float) -> list[tuple[int, int]]:
+    """The pixel columns a..b, dark over most of the height, as vertical rules: the
+    run itself when thin; in a wide run (a filled column) the thin runs darker than
+    the fill, which are rules drawn along its edges."""
+    if b - a <= thick:
+        return [(a, b)]
+    base = float(np.median(cover[a:b]))
+    peaks = _runs(cover[a:b] >= base + RULE_OVER_FILL, a)
+    return [(int(p), int(q)) for p, q in peaks if q - p <= thick]
+
+
+def _drawn_length(extent: list[Segment], height: int) -> float:
+    """How much of the table's height a vertical rule is drawn over, counting only
+    pieces long against the table (a glyph stroke is short; a column of glyphs
+    stacked row over row is dark over half the height, but never drawn)."""
+    piece = max(RULE_PIECE * height, 1.0)
+    return sum(q - p for p, q in extent if q - p >= piece)
 
 
 def _vertical_mask(dark: np.ndarray, a: int, b: int) -> np.ndarray:

@@ -1,15 +1,25 @@
 """Table text as a simple HTML ``<table>`` from the lines inside a table region.
 
-Rows are clusters of vertically overlapping lines; columns come from gaps in the
-x projection of the rows that have several cells, and a cell spanning several
-columns gets a colspan. A row with an empty first column that sits at line (not
-row) spacing under the row above holds that row's wrapped lines and is folded
-into it. When the page image shows ruling lines inside the table (rules.py), rows
-and columns come from the rules instead, so a cell written on several lines stays
-one cell; a text line crossing a vertical rule gets a colspan, and a rule that
-stops short of a column (or row) joins the cells on both sides into a rowspan
-(colspan). Every word is kept, in reading order, in the HTML form the DotsOCR
-format wants.
+Rows are clusters of vertically overlapping lines (a box much taller than the
+table's lines, OCR's merged column of numbers, does not run the rows together);
+columns come from gaps in the x projection of the rows that have several cells, a
+column bridged by a single cell (a header centred over two columns) is split there,
+and a cell spanning several columns gets a colspan. A text row continues the row
+above only with its words in columns that row fills: with an empty first column at
+line (not row) spacing, or with the other columns empty on that line and a first
+word that would not have fitted on the cell's line above (a wrapped label).
+
+When the page image shows ruling lines inside the table (rules.py), columns come
+from the vertical rules, each split further where the text between two rules
+shows columns of its own, and the horizontal rules set off bands of rows. When the
+rules separate the table's rows (most bands hold one row), each band is one row and
+its lines are wrapped cells. When they only set off groups (a dense grid ruled
+under its header, every five rows, above a total), a band holds a row for each text
+row that starts new cells in two columns, or in the first; a line under a header
+that spans several columns starts a row of sub-headers either way. A text line
+crossing a vertical rule gets a colspan, and a rule that stops short of a column (or
+row) joins the cells on both sides into a rowspan (colspan). Every word is kept, in
+reading order, in the HTML form the DotsOCR format wants.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from dotsocr.engines.cpu.boxes import Box, union
 from dotsocr.engines.cpu.rules import NO_RULES, Rules, Segment, find_rules
@@ -27,26 +38,42 @@ from dotsocr.engines.cpu.textlines import SPACE_GAP, Line
 
 __all__ = ["find_rules", "split_at_columns", "table_html"]
 
+#: A line this many times taller than the table's median line covers several rows.
+TALL_LINE = 1.6
+
 
 def _rows(lines: Sequence[Line]) -> list[list[Line]]:
+    """Rows of text: lines whose middle falls in the band of the lines before them.
+    A box much taller than the table's lines (OCR that boxed a column's numbers of
+    three rows as one) joins the row at its middle but does not widen the band,
+    which would run the rows under it together."""
+    if not lines:
+        return []
+    tall = TALL_LINE * statistics.median(ln.box[3] - ln.box[1] for ln in lines)
     rows: list[list[Line]] = []
-    bands: list[Box] = []
+    bands: list[tuple[float, float]] = []
     for line in sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2):
         cy = (line.box[1] + line.box[3]) / 2
-        if rows and bands[-1][1] <= cy <= bands[-1][3]:
+        y1, y2 = line.box[1], line.box[3]
+        if y2 - y1 > tall:
+            y1, y2 = cy - tall / 2, cy + tall / 2
+        if rows and bands[-1][0] <= cy <= bands[-1][1]:
             rows[-1].append(line)
-            bands[-1] = union((bands[-1], line.box))
+            if line.box[3] - line.box[1] <= tall:
+                bands[-1] = (min(bands[-1][0], y1), max(bands[-1][1], y2))
         else:
             rows.append([line])
-            bands.append(line.box)
+            bands.append((y1, y2))
     return [sorted(r, key=lambda ln: ln.box[0]) for r in rows]
 
 
 def _spans_several(line: Line, row: list[Line]) -> bool:
-    """Whether ``line`` lies over two or more cells of another row (a header over
-    several columns)."""
-    hits = sum(1 for o in row if min(o.box[2], line.box[2]) - max(o.box[0], line.box[0]) > 0)
-    return hits >= 2
+    """Whether ``line`` lies over two or more cells side by side in another row (a
+    header over several columns); cells stacked in one column do not count."""
+    hits = sorted(
+        (o.box[0], o.box[2]) for o in row if o.box[0] < line.box[2] and line.box[0] < o.box[2]
+    )
+    return any(b[0] >= a[1] for a, b in itertools.pairwise(hits))
 
 
 def _columns(rows: list[list[Line]]) -> list[tuple[float, float]]:
@@ -65,17 +92,46 @@ def _columns(rows: list[list[Line]]) -> list[tuple[float, float]]:
             cols[-1] = (cols[-1][0], max(cols[-1][1], x2))
         else:
             cols.append((x1, x2))
-    return cols
+    return [part for col in cols for part in _split_at_bridges(col, spans)]
+
+
+def _split_at_bridges(
+    col: tuple[float, float], spans: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """A column merged from cells, split where only one cell bridges it (a header
+    centred over two columns, overlapping both) while at least two cells keep
+    apart on either side."""
+    inside = [s for s in spans if col[0] <= s[0] and s[1] <= col[1]]
+    edges = sorted({x for s in inside for x in s})
+    out: list[tuple[float, float]] = []
+    start = col[0]
+    for a, b in itertools.pairwise(edges):
+        if a < start or sum(1 for x1, x2 in inside if x1 <= a and b <= x2) > 1:
+            continue
+        left = [s for s in inside if start <= s[0] and s[1] <= a]
+        right = [s for s in inside if s[0] >= b]
+        if len(left) >= 2 and len(right) >= 2:
+            out.append((start, max(s[1] for s in left)))
+            start = min(s[0] for s in right)
+    out.append((start, col[1]))
+    return out
+
+
+def _col_hits(line: Line, cols: list[tuple[float, float]]) -> list[int]:
+    """The columns a line lies over; the nearest one when it falls in a gap."""
+    x1, x2 = line.box[0], line.box[2]
+    hit = [k for k, (a, b) in enumerate(cols) if a < x2 and x1 < b]
+    if not hit:
+        cx = (line.box[0] + line.box[2]) / 2
+        hit = [min(range(len(cols)), key=lambda k: abs((cols[k][0] + cols[k][1]) / 2 - cx))]
+    return hit
 
 
 def _merge_cells(row: list[Line], cols: list[tuple[float, float]]) -> list[Cell]:
     """(first column, span, text) of each cell in one row."""
     found: dict[int, tuple[int, list[Line]]] = {}
     for line in row:
-        hit = [k for k, (a, b) in enumerate(cols) if min(b, line.box[2]) - max(a, line.box[0]) > 0]
-        if not hit:  # falls in a gap: nearest column
-            cx = (line.box[0] + line.box[2]) / 2
-            hit = [min(range(len(cols)), key=lambda k: abs((cols[k][0] + cols[k][1]) / 2 - cx))]
+        hit = _col_hits(line, cols)
         first, last = hit[0], hit[-1]
         if first in found:
             span, group = found[first]
@@ -85,9 +141,14 @@ def _merge_cells(row: list[Line], cols: list[tuple[float, float]]) -> list[Cell]
     out = []
     for first in sorted(found):
         span, group = found[first]
-        group.sort(key=lambda ln: (ln.box[1], ln.box[0]))
-        out.append((first, span, join_pieces([ln.text for ln in group])))
+        out.append((first, span, join_pieces([ln.text for ln in _reading_order(group)])))
     return out
+
+
+def _reading_order(lines: list[Line]) -> list[Line]:
+    """The lines of one cell in reading order: text rows top to bottom, each left
+    to right."""
+    return [ln for row in _rows(lines) for ln in row] if len(lines) > 1 else lines
 
 
 def _spaced_glyphs(line: Line) -> set[int]:
@@ -127,13 +188,12 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
     """A text-layer line that runs over several columns (two cells PDFium joined,
     "simple complex") split at the column boundaries, when its glyphs fall cleanly
     on either side; else the line itself."""
+    x1, x2 = line.box[0], line.box[2]
+    hit = [k for k, (a, b) in enumerate(cols) if a < x2 and x1 < b]
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
-    if len(glyphs) < 2 or line.vertical:
+    if len(hit) < 2 or len(glyphs) < 2 or line.vertical:
         return [line]
     spaced = _spaced_glyphs(line)
-    hit = [k for k, (a, b) in enumerate(cols) if min(b, line.box[2]) - max(a, line.box[0]) > 0]
-    if len(hit) < 2:
-        return [line]
     pieces: dict[int, list[tuple[str, Box]]] = {}
     flags: dict[int, list[bool]] = {}
     for i, g in enumerate(glyphs):
@@ -202,51 +262,223 @@ def _as_rules(rules: Rules | tuple[list[float], list[float]]) -> Rules:
     return Rules(ys, xs, [whole] * len(ys), [whole] * len(xs))
 
 
-def _row_gap(rows: list[list[Line]], cells: list[list[Cell]]) -> float | None:
+def _row_gap(rows: list[_TextRow]) -> float | None:
     """The table's row spacing, which a wrapped line sits closer than: the median
     space above rows that start a new first-column entry (above all rows when
     fewer than two do)."""
     gaps = [
-        (min(ln.box[1] for ln in row) - max(ln.box[3] for ln in prev), bool(c) and c[0][0] == 0)
-        for prev, row, c in zip(rows, rows[1:], cells[1:], strict=False)
+        (min(ln.box[1] for ln in row.lines) - max(ln.box[3] for ln in prev.lines), 0 in row.pieces)
+        for prev, row in itertools.pairwise(rows)
     ]
     heads = [g for g, starts in gaps if starts]
     pick = heads if len(heads) >= 2 else [g for g, _ in gaps]
     return float(statistics.median(pick)) if pick else None
 
 
+#: The room a column's text has: from the text (or rule) of the column on its left
+#: to that of the column on its right (the most), and its widest line (the least).
+_Room = tuple[float, float, float]
+
+
+def _rooms(cols: list[tuple[float, float]], rows: list[list[Line]]) -> list[_Room]:
+    """The room of each column (the table's edges outside the first and last)."""
+    lines = [ln for row in rows for ln in row]
+    left = min(min(ln.box[0] for ln in lines), cols[0][0])
+    right = max(max(ln.box[2] for ln in lines), cols[-1][1])
+    widest = [0.0] * len(cols)
+    for ln in lines:
+        hit = _col_hits(ln, cols)
+        if len(hit) == 1:
+            widest[hit[0]] = max(widest[hit[0]], ln.box[2] - ln.box[0])
+    return [
+        (
+            cols[k - 1][1] if k > 0 else left,
+            cols[k + 1][0] if k + 1 < len(cols) else right,
+            widest[k],
+        )
+        for k in range(len(cols))
+    ]
+
+
+def _first_word_width(line: Line) -> float:
+    words = line.text.split()
+    if not words:
+        return 0.0
+    glyphs = [g for g in line.glyphs if not g[0].isspace()]
+    if len(glyphs) == sum(len(w) for w in words):
+        first = glyphs[: len(words[0])]
+        return first[-1][1][2] - first[0][1][0]
+    return line.width * len(words[0]) / max(len(line.text.strip()), 1)
+
+
+#: The text of one column in one text row: left, right, size, last column it
+#: lies over, words.
+_Tail = tuple[float, float, float, int, int]
+
+
+@dataclass
+class _TextRow:
+    """One row of text lines in a table, read against its columns."""
+
+    lines: list[Line]
+    #: the lines by the first column each lies over, left to right
+    pieces: dict[int, list[Line]]
+    #: the extent of the text in each of those columns (all the pieces PDFium cut
+    #: a justified line of a cell into)
+    tails: dict[int, _Tail]
+
+    @classmethod
+    def of(cls, row: list[Line], cols: list[tuple[float, float]]) -> _TextRow:
+        pieces: dict[int, list[Line]] = {}
+        last: dict[int, int] = {}
+        for ln in sorted(row, key=_left):
+            hit = _col_hits(ln, cols)
+            pieces.setdefault(hit[0], []).append(ln)
+            last[hit[0]] = max(last.get(hit[0], 0), hit[-1])
+        tails = {
+            c: (
+                g[0].box[0],
+                max(ln.box[2] for ln in g),
+                g[0].size,
+                last[c],
+                sum(len(ln.text.split()) for ln in g),
+            )
+            for c, g in pieces.items()
+        }
+        return cls(row, pieces, tails)
+
+
+def _wrapped(tail: _Tail, line: Line, rooms: list[_Room], col: int) -> bool:
+    """Whether ``line`` (the leftmost piece of its text row in column ``col``) reads
+    as the rest of the cell whose last line is ``tail``: it does not start left of
+    that line (a new entry after a hanging indent), and its first word would not
+    have fitted on that line: not within the most room of the columns that line
+    lies over, or, going on in lower case under a line of several words (a run of
+    text, not one short item of a list), not within the column's widest line."""
+    left, right, size, last, words = tail
+    if line.box[0] < left - 0.5 * size:
+        return False
+    need = right - left + SPACE_GAP * size + _first_word_width(line)
+    if need > rooms[max(last, col)][1] - rooms[col][0] - 0.5 * size:
+        return True
+    first = line.text.lstrip()[:1]
+    lower = not (first.isupper() or first.isdigit())
+    return last == col and words >= 2 and lower and need > rooms[col][2]
+
+
 def _continues(
-    row: list[Line], row_cells: list[Cell], above: list[Cell], gap: float, row_gap: float | None
+    row: _TextRow,
+    tails: dict[int, _Tail],
+    rooms: list[_Room],
+    gap: float,
+    row_gap: float | None,
 ) -> bool:
-    """Whether a row with an empty first column holds wrapped lines of the row
-    ``above``: close under it (at line, not row, spacing where the table's rows are
-    clearly spaced) and only in columns where that row has text."""
-    height = max(ln.box[3] - ln.box[1] for ln in row)
-    if not row_cells or row_cells[0][0] == 0 or not above or gap >= 1.5 * height:
+    """Whether the text row ``row`` holds wrapped lines of the table row above,
+    whose lowest text in each column is ``tails``. Only in columns where that row
+    has text, close under it, and either with an empty first column at line (not
+    row) spacing, or where the other columns are empty on this line and each of its
+    pieces starts with a word that did not fit on the cell's line above."""
+    height = max(ln.box[3] - ln.box[1] for ln in row.lines)
+    if gap >= 1.5 * height or not set(row.pieces) <= set(tails):
         return False
-    if row_gap is not None and row_gap >= 0.5 * height and gap >= row_gap - 0.25 * height:
+    if 0 not in row.pieces and not (
+        row_gap is not None and row_gap >= 0.5 * height and gap >= row_gap - 0.25 * height
+    ):
+        return True
+    if len(row.pieces) >= len(tails):
         return False
-    filled = {first for first, _, _ in above}
-    return all(first in filled for first, _, _ in row_cells)
+    return all(_wrapped(tails[c], group[0], rooms, c) for c, group in row.pieces.items())
 
 
-def _fold_continuations(rows: list[list[Line]], cells: list[list[Cell]]) -> list[list[Cell]]:
-    """Fold each row that continues the row above into it (see ``_continues``)."""
-    out: list[list[Cell]] = []
-    row_gap = _row_gap(rows, cells)
+def _fold_continuations(rows: list[list[Line]], cols: list[tuple[float, float]]) -> list[list[int]]:
+    """The text rows (indices into ``rows``) of each table row: a text row that
+    continues the row above (see ``_continues``) is folded into it."""
+    out: list[list[int]] = []
+    if not rows:
+        return out
+    rooms = _rooms(cols, rows)
+    text_rows = [_TextRow.of(row, cols) for row in rows]
+    row_gap = _row_gap(text_rows)
+    tails: dict[int, _Tail] = {}
     bottom = 0.0
-    for row, row_cells in zip(rows, cells, strict=True):
-        gap = min(ln.box[1] for ln in row) - bottom
-        if out and _continues(row, row_cells, out[-1], gap, row_gap):
-            merged = {c[0]: c for c in out[-1]}
-            for first, span, text in row_cells:
-                f, sp, old = merged[first]
-                merged[first] = (f, max(sp, span), join_pieces([old, text]))
-            out[-1] = [merged[k] for k in sorted(merged)]
+    for i, row in enumerate(text_rows):
+        gap = min(ln.box[1] for ln in row.lines) - bottom
+        if out and _continues(row, tails, rooms, gap, row_gap):
+            out[-1].append(i)
+            tails.update(row.tails)
         else:
-            out.append(list(row_cells))
-        bottom = max(ln.box[3] for ln in row)
+            out.append([i])
+            tails = dict(row.tails)
+        bottom = max(ln.box[3] for ln in row.lines)
     return out
+
+
+#: How a band between rules is split into rows: only under a spanning line, also
+#: where two columns start new cells, also where the first column does.
+SPANS, STARTS, LABELS = 0, 1, 2
+
+
+def _band_rows(rows: list[_TextRow], rooms: list[_Room], split: int) -> list[int]:
+    """The text rows of one band between rules that start table rows. A text row
+    starts a new row where it has pieces in two columns under one line of the row
+    that spans them (a header over its sub-columns); with ``split`` >= STARTS where
+    it starts a new cell (a line that is not the rest of a full line above it) in
+    two columns that already hold text in the row; with LABELS where it does so in
+    the first column. Its other lines are wrapped lines, or cells of columns still
+    empty in the row (a label set in the middle of a tall row)."""
+    out = [0]
+    tails = dict(rows[0].tails)
+    for i, row in enumerate(rows[1:], 1):
+        under_span = False
+        for first, tail in tails.items():
+            under = [c for c in row.pieces if first <= c <= tail[3]]
+            if tail[3] > first and len(under) >= 2:
+                under_span |= not _wrapped(tail, row.pieces[under[0]][0], rooms, under[0])
+        starts = [
+            c
+            for c, group in row.pieces.items()
+            if c in tails and not _wrapped(tails[c], group[0], rooms, c)
+        ]
+        if (
+            under_span
+            or (split >= STARTS and len(starts) >= 2)
+            or (split >= LABELS and 0 in starts)
+        ):
+            out.append(i)
+            tails = dict(row.tails)
+        else:
+            tails.update(row.tails)
+    return out
+
+
+def _text_rows_in_bands(
+    groups: list[tuple[int, list[Line]]], cols: list[tuple[float, float]]
+) -> list[tuple[int, list[Line]]]:
+    """The rows of a ruled table. When its rules separate its rows, each band
+    between rules is one row (split only under a spanning header whose rule the
+    page does not show) and its lines are wrapped cells, even a label the author
+    broke over two lines. Else the rules only set off groups of rows (under the
+    header, every five rows, above a total) and a band holds the rows its text
+    shows (``_band_rows``). The rules do not separate the rows when half the rows
+    or more share their band with others, starting new cells in two columns at
+    once."""
+    bands = [
+        (k, [_TextRow.of(_split_row(row, cols), cols) for row in _rows(group)])
+        for k, group in groups
+    ]
+    rooms = _rooms(cols, [row.lines for _, rows in bands for row in rows])
+    found = [len(_band_rows(rows, rooms, STARTS)) for _, rows in bands]
+    split = SPANS if sum(n == 1 for n in found) > 0.5 * sum(found) else LABELS
+    out: list[tuple[int, list[Line]]] = []
+    for k, rows in bands:
+        starts = _band_rows(rows, rooms, split)
+        for a, b in itertools.pairwise([*starts, len(rows)]):
+            out.append((k, sorted((ln for row in rows[a:b] for ln in row.lines), key=_left)))
+    return out
+
+
+def _left(line: Line) -> float:
+    return line.box[0]
 
 
 def _ruled_rows(
@@ -281,6 +513,33 @@ def _ruled_columns(lines: Sequence[Line], xs: list[float]) -> list[tuple[float, 
     return cols if len(cols) >= 2 else None
 
 
+def _sub_columns(
+    ruled: list[tuple[float, float]], lines: Sequence[Line]
+) -> list[tuple[float, float]]:
+    """The ruled columns, each split into the text columns it holds where most of
+    its rows show them (a table ruled only after its label column)."""
+    pieces = [p for ln in lines for p in split_at_columns(ln, ruled)]
+    out: list[tuple[float, float]] = []
+    for a, b in ruled:
+        inside = [ln for ln in pieces if a <= (ln.box[0] + ln.box[2]) / 2 <= b]
+        rows = _rows(inside)
+        multi = sum(1 for r in rows if len(r) > 1)
+        sub = _columns(rows) if multi >= 2 and 2 * multi >= len(rows) else []
+        # A column is text aligned over several rows, not one word set apart.
+        sub = [c for c in sub if sum(any(_centred_in(ln, c) for ln in r) for r in rows) >= 2]
+        if len(sub) < 2:
+            out.append((a, b))
+            continue
+        out.append((a, sub[0][1]))
+        out.extend(sub[1:-1])
+        out.append((sub[-1][0], b))
+    return out
+
+
+def _centred_in(line: Line, col: tuple[float, float]) -> bool:
+    return col[0] <= (line.box[0] + line.box[2]) / 2 <= col[1]
+
+
 def _covers(spans: list[Segment], a: float, b: float) -> bool:
     """Whether a rule's extent covers most of the range a..b."""
     inside = sum(max(0.0, min(q, b) - max(p, a)) for p, q in spans)
@@ -307,11 +566,17 @@ def _drop_underlines(rules: Rules, lines: Sequence[Line]) -> Rules:
 
 def _band_edges(groups: list[tuple[int, list[Line]]], ys: list[float]) -> list[tuple[float, float]]:
     """Top and bottom of each group's band: the rules around it, or its own text at
-    the table's edge."""
+    the table's edge; between two rows of one band, halfway between their text."""
     out = []
-    for k, group in groups:
+    for i, (k, group) in enumerate(groups):
         top = ys[k - 1] if k > 0 else min(ln.box[1] for ln in group)
         bottom = ys[k] if k < len(ys) else max(ln.box[3] for ln in group)
+        if i > 0 and groups[i - 1][0] == k:
+            above = max(ln.box[3] for ln in groups[i - 1][1])
+            top = (above + min(ln.box[1] for ln in group)) / 2
+        if i + 1 < len(groups) and groups[i + 1][0] == k:
+            below = min(ln.box[1] for ln in groups[i + 1][1])
+            bottom = (max(ln.box[3] for ln in group) + below) / 2
         out.append((top, bottom))
     return out
 
@@ -325,6 +590,8 @@ def _spanned_grid(
     cells = [_merge_cells(_split_row(group, cols), cols) for _, group in groups]
     grid = Grid(cells, len(cols))
     for i, ((k1, _), (k2, _)) in enumerate(itertools.pairwise(groups)):
+        if k1 == k2:
+            continue  # rows of one band, apart by their text
         between = range(k1, k2)
         open_cols = {
             c
@@ -366,15 +633,17 @@ def table_html(
     rules = _drop_underlines(rules, lines)
     ruled_cols = _ruled_columns(lines, rules.xs)
     groups = _ruled_rows(lines, rules.ys, ruled_cols is not None)
+    if ruled_cols is not None:
+        ruled_cols = _sub_columns(ruled_cols, lines)
     if groups is not None:
         cols = ruled_cols or _columns(_rows(lines))
         if len(cols) >= 2:
-            return _spanned_grid(groups, cols, rules).html()
+            return _spanned_grid(_text_rows_in_bands(groups, cols), cols, rules).html()
     rows = _rows(lines)
     cols = ruled_cols or _columns(rows)
     if len(cols) < 2:
         cells = [[(i, 1, ln.text) for i, ln in enumerate(row)] for row in rows]
         return Grid(cells, max(len(row) for row in rows)).html()
     rows = [_split_row(row, cols) for row in rows]
-    cells = _fold_continuations(rows, [_merge_cells(row, cols) for row in rows])
-    return Grid(cells, len(cols)).html()
+    folded = [[ln for i in idx for ln in rows[i]] for idx in _fold_continuations(rows, cols)]
+    return Grid([_merge_cells(row, cols) for row in folded], len(cols)).html()
