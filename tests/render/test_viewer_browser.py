@@ -191,9 +191,10 @@ def test_the_html_writers_file_shows_its_page_pictures(browser, tmp_path):
     folder = tmp_path / "sample_report"
     doc = Document.model_validate_json((folder / "sample_report.json").read_text("utf-8"))
     page, errors = _open(browser, folder / "sample_report.html")
+    # Lazy pictures may finish after the load event: wait for each to decode.
     loaded = page.evaluate(
-        "() => [...document.querySelectorAll(`section.page:not([hidden]) img`)]"
-        ".map(i => i.complete && i.naturalWidth > 0)"
+        "() => Promise.all([...document.querySelectorAll(`section.page:not([hidden]) img`)]"
+        ".map(i => i.decode().then(() => i.naturalWidth > 0, () => false)))"
     )
     assert loaded and all(loaded)
     boxes = page.locator("svg .box").count()
