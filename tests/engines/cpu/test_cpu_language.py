@@ -65,3 +65,29 @@ def test_a_text_layer_is_never_rewritten(tmp_path):
     doc = parse(pdf)
     assert doc.pages[0].method == "text-layer" and doc.pages[0].lang == "en"
     assert "A plain English page of text." in _texts(doc)
+
+
+def _one_line_pdf(path: Path, colour: int) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=14)
+    pdf.set_text_color(colour, colour, colour)
+    pdf.text(20, 30, "Text that the page may not show.")
+    pdf.output(str(path))
+    return path
+
+
+def test_a_page_drawn_blank_with_a_text_layer_is_read_from_it_with_a_warning(tmp_path):
+    """As a CJK PDF whose fonts are neither embedded nor installed renders: white text
+    stands in here for glyphs the renderer cannot draw."""
+    from dotsocr.engines.cpu.engine import BLANK_RENDER_WARNING
+
+    doc = parse(_one_line_pdf(tmp_path / "blank.pdf", colour=255))
+    (page,) = doc.pages
+    assert page.method == "text-layer"
+    assert BLANK_RENDER_WARNING in page.warnings
+    assert "Text that the page may not show." in _texts(doc)
+    shown = parse(_one_line_pdf(tmp_path / "shown.pdf", colour=0))
+    assert BLANK_RENDER_WARNING not in shown.pages[0].warnings

@@ -50,6 +50,15 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
+#: A page drawn blank whose text layer has text: most often fonts neither embedded
+#: in the PDF nor installed (CJK PDFs on a machine without CJK fonts).
+BLANK_RENDER_WARNING = (
+    "the page renders blank, yet its text layer has text (fonts not embedded and not "
+    "installed? for Japanese, Chinese or Korean: apt-get install fonts-noto-cjk); "
+    "read from the text layer"
+)
+
+
 class CpuEngine(Engine):
     """The embedded CPU engine; models are shared by all instances in a process."""
 
@@ -192,6 +201,8 @@ class CpuEngine(Engine):
         timings: dict[str, float] = {}
         warnings: list[str] = []
         lines, method = self._text_or_ocr(page, bgr, blank, timings, warnings)
+        if blank and method == "text-layer" and lines:
+            warnings.append(BLANK_RENDER_WARNING)
         angle = 0
         if method == "ocr" and lines:
             start = time.perf_counter()
