@@ -4,6 +4,7 @@ test folder uses, so test files import it directly."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -87,3 +88,31 @@ def text_image(lines: list[str], size: int = 40) -> Image.Image:
     for i, text in enumerate(lines):
         draw.text((100, 100 + i * size * 2), text, fill="black", font=font)
     return image
+
+
+class TableCells(HTMLParser):
+    """Rows of (text, rowspan, colspan) from table HTML, as written (the table
+    tests compare raw cell text and spans)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.rows: list[list[tuple[str, int, int]]] = []
+        self._span: tuple[int, int] | None = None
+        self._text = ""
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self._span = (int(a.get("rowspan") or 1), int(a.get("colspan") or 1))
+            self._text = ""
+
+    def handle_data(self, data: str) -> None:
+        self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._span is not None:
+            self.rows[-1].append((self._text, *self._span))
+            self._span = None

@@ -6,7 +6,6 @@ used to run rows or columns together."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.rules import find_rules
 from dotsocr.engines.cpu.tables import table_html
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
-from support.cpu import rendered_pages
+from support.cpu import TableCells, rendered_pages
 
 FONT = 9.0  # points
 PT = 25.4 / 72  # mm per point
@@ -95,36 +94,9 @@ def _html(path: Path) -> str:
     return table_html(lines, rules=find_rules(image, (x1 - 15, y1 - 15, x2 + 15, y2 + 15)))
 
 
-class _Cells(HTMLParser):
-    """Rows of (text, rowspan, colspan) from table HTML."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.rows: list[list[tuple[str, int, int]]] = []
-        self._span: tuple[int, int] | None = None
-        self._text = ""
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "tr":
-            self.rows.append([])
-        elif tag == "td":
-            self._span = (int(a.get("rowspan") or 1), int(a.get("colspan") or 1))
-            self._text = ""
-
-    def handle_data(self, data: str) -> None:
-        self._text += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self._span is not None:
-            self.rows[-1].append((self._text, *self._span))
-            self._span = None
-
-
 def _texts(html: str) -> list[list[str]]:
     """The cell texts row by row (every cell one column wide and one row high)."""
-    rows = _Cells(html).rows
+    rows = TableCells(html).rows
     assert all(rs == 1 and cs == 1 for row in rows for _, rs, cs in row), html
     return [[text for text, _, _ in row] for row in rows]
 
@@ -322,7 +294,7 @@ def test_header_over_sub_columns_is_a_row_of_its_own(tmp_path: Path) -> None:
         pdf.line(x, 40 + (step if x > xs[1] else 0), x, 40 + 4 * step)
     path = tmp_path / "t.pdf"
     pdf.output(str(path))
-    rows = _Cells(_html(path)).rows
+    rows = TableCells(_html(path)).rows
     assert rows[0] == [("", 1, 1), ("Frequency of substance abuse", 1, 4)]
     assert [t for t, _, _ in rows[1]] == ["Substance", "Month", "Year", "Earlier", "Never"]
     assert [t for t, _, _ in rows[2]] == ["Cannabis", "9.6%", "4.0%", "6.3%", "80.1%"]
@@ -365,7 +337,7 @@ def test_year_centred_over_two_columns_does_not_merge_them(tmp_path: Path) -> No
             put(text, j, "r" if j else "l", i)
     path = tmp_path / "t.pdf"
     pdf.output(str(path))
-    got = _Cells(_html(path)).rows
+    got = TableCells(_html(path)).rows
     assert got[0] == [("Country", 1, 1), ("2007", 1, 2), ("2006", 1, 2)]
     assert [[t for t, _, _ in row] for row in got[1:]] == [["", "N", "% Pos", "N", "% Pos"], *body]
 
@@ -387,7 +359,7 @@ def test_ocr_box_over_three_rows_does_not_run_them_together() -> None:
         lines.append(_line(ratio, 320, 26 * (i + 1)))
     lines.append(_line("212121", 200, 26, height=72))  # three rows' "21" in one box
     lines.append(_line("7", 200, 104))
-    rows = _Cells(table_html(lines)).rows
+    rows = TableCells(table_html(lines)).rows
     assert [row[0][0] for row in rows] == ["Group", "low", "mid", "high", "all"]
     assert [row[-1][0] for row in rows] == ["OR", "0.9", "1.1", "1.3", "1.0"]
 

@@ -4,7 +4,6 @@ extents, wrapped cells kept in one cell, spans where a rule stops short."""
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 
@@ -12,6 +11,7 @@ from dotsocr.engines.cpu.rules import NO_RULES
 from dotsocr.engines.cpu.table_grid import Grid
 from dotsocr.engines.cpu.tables import find_rules, split_at_columns, table_html
 from dotsocr.engines.cpu.textlines import Line
+from support.cpu import TableCells
 
 
 def _line(text: str, x: float, y: float, size: float = 20.0) -> Line:
@@ -167,36 +167,9 @@ def _rule_image(
     return img
 
 
-class _Cells(HTMLParser):
-    """Rows of (text, rowspan, colspan) from table HTML."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.rows: list[list[tuple[str, int, int]]] = []
-        self._span: tuple[int, int] | None = None
-        self._text = ""
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "tr":
-            self.rows.append([])
-        elif tag == "td":
-            self._span = (int(a.get("rowspan") or 1), int(a.get("colspan") or 1))
-            self._text = ""
-
-    def handle_data(self, data: str) -> None:
-        self._text += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self._span is not None:
-            self.rows[-1].append((self._text, *self._span))
-            self._span = None
-
-
 def _grid_is_consistent(html: str) -> bool:
     """Every row's cells plus the rowspans from above fill the same column count."""
-    rows = _Cells(html).rows
+    rows = TableCells(html).rows
     taken: dict[tuple[int, int], bool] = {}
     widths = []
     for r, row in enumerate(rows):
