@@ -24,7 +24,6 @@ How, in brief (the facts behind each choice are in the functions' docstrings):
 
 from __future__ import annotations
 
-import html
 import io
 import itertools
 import re
@@ -32,7 +31,6 @@ import struct
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image, ImageOps, ImageSequence
 
 from dotsocr.model import Document, Element, Page
+from dotsocr.render.table_cells import table_plain_text
 from dotsocr.sources.images import image_dpi, to_rgb
 
 #: Page methods whose text is not in the PDF already and so gets a layer.
@@ -249,49 +248,9 @@ def markdown_text(text: str) -> str:
     return _MD_ESCAPE.sub(r"\1", _MD_EMPHASIS.sub(r"\2", "\n".join(lines)))
 
 
-class _TableText(HTMLParser):
-    """Collects the text of table cells, row by row (entities decoded)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self._close_cell()
-            self._cell = []
-        elif tag == "br" and self._cell is not None:
-            self._cell.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th", "tr", "table"):
-            self._close_cell()
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def _close_cell(self) -> None:
-        if self._cell is None:
-            return
-        if not self.rows:
-            self.rows.append([])
-        self.rows[-1].append(" ".join("".join(self._cell).split()))
-        self._cell = None
-
-
 def table_text(table_html: str) -> str:
-    """Table HTML as text: one line per row, its cells' texts joined by spaces.
-    Text that is not HTML at all (a model's plain fallback) is kept as it is."""
-    reader = _TableText()
-    reader.feed(table_html)
-    reader.close()
-    if not reader.rows:
-        return html.unescape(re.sub(r"<[^>]*>", " ", table_html))
-    return "\n".join(" ".join(c for c in row if c) for row in reader.rows)
+    """Table HTML as text: one line per row, its cells' texts joined by spaces."""
+    return table_plain_text(table_html, " ")
 
 
 def clean_line(line: str) -> str:

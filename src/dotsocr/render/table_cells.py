@@ -149,12 +149,15 @@ def read_table_cells(table_html: str) -> TableCells:
     return TableCells(cells=cells, n_rows=n_rows, n_cols=n_cols)
 
 
-def table_plain_text(table_html: str) -> str:
-    """A table as text: cells joined by tabs, rows by newlines (spans not repeated)."""
+def table_plain_text(table_html: str, separator: str = "\t") -> str:
+    """A table as text: one line per row, its non-empty cells joined by ``separator``
+    (spans not repeated). Text that is not a table (a model's plain fallback) is kept,
+    without any tags."""
     parsed = read_table_cells(table_html)
     if not parsed.cells:
-        return html.unescape(" ".join(table_html.split()))
+        return html.unescape(re.sub(r"<[^>]*>", " ", table_html))
     rows: dict[int, list[str]] = {}
     for cell in parsed.cells:
-        rows.setdefault(cell.row, []).append(cell.text.replace("\n", " "))
-    return "\n".join("\t".join(texts) for _, texts in sorted(rows.items()))
+        if cell.text:
+            rows.setdefault(cell.row, []).append(cell.text.replace("\n", " "))
+    return "\n".join(separator.join(texts) for _, texts in sorted(rows.items()))
