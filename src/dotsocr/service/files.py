@@ -106,15 +106,19 @@ def result_zip(folder: Path) -> Path:
 
 
 def output_file(folder: Path, requested: str) -> Path | None:
-    """The job's output file whose relative name is ``requested``, looked up among
-    the files there (the request never becomes a path)."""
-    root = folder / OUTPUT_FOLDER
-    if not root.is_dir():
-        return None
-    for path in root.rglob("*"):
-        if path.is_file() and path.relative_to(root).as_posix() == requested:
-            return path
-    return None
+    """The job's output file whose relative name is ``requested``: each part of the
+    name is looked up among the entries of the folder reached so far (the request
+    never becomes a path, and only the folders on the way are listed)."""
+    current = folder / OUTPUT_FOLDER
+    for part in requested.split("/"):
+        if not current.is_dir():
+            return None
+        entries = {entry.name: entry for entry in current.iterdir()}
+        found = entries.get(part)
+        if found is None or found.is_symlink():
+            return None
+        current = found
+    return current if current.is_file() else None
 
 
 def media_type(path: Path) -> str:
