@@ -22,6 +22,7 @@ from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overl
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
+from dotsocr.engines.cpu.mixed_lines import split_mixed_lines
 from dotsocr.engines.cpu.page_roles import (
     CAPTION,
     footnotes_last,
@@ -36,6 +37,7 @@ from dotsocr.engines.cpu.page_roles import (
     promote_headings,
 )
 from dotsocr.engines.cpu.reading_order import reading_order
+from dotsocr.engines.cpu.region_split import split_heading_region
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
@@ -43,6 +45,8 @@ from dotsocr.engines.cpu.textlines import Line
 #: A picture region larger than this share of the page keeps its text as page text.
 BIG_PICTURE = 0.4
 _SENTENCE_END = tuple(".!?:;\u3002\uff01\uff1f\uff1a")
+#: Page furniture is read before or after the body, outside the column cut.
+_FURNITURE = {"Page-header": "header", "Page-footer": "footer"}
 
 
 def body_size(lines: Sequence[Line]) -> float:
@@ -275,6 +279,8 @@ def _region_blocks(
         return [*out, Block("Table", box, lines, html)]
     if cat == "Section-header" and (len(lines) > 3 or sum(len(ln.text) for ln in lines) > 200):
         cat = "Text"
+    if cat in ("Section-header", "Title"):
+        return [b for part in split_heading_region(lines) for b in _text_blocks(part, cat, rtl)]
     return _text_blocks(lines, cat, rtl)
 
 
@@ -330,6 +336,7 @@ def assemble(
 ) -> list[Block]:
     """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
     shows the ruling lines of tables."""
+    lines = split_mixed_lines(lines)
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"
     vertical = sum(1 for ln in lines if ln.vertical) * 2 > max(len(lines), 1)
@@ -353,5 +360,6 @@ def assemble(
     if first_page:
         mark_title(blocks, body, height)
     mark_formulas(blocks)
-    order = reading_order([b.box for b in blocks], rtl=rtl or vertical)
+    furniture = [_FURNITURE.get(b.category, "") for b in blocks]
+    order = reading_order([b.box for b in blocks], rtl=rtl or vertical, furniture=furniture)
     return footnotes_last([blocks[i] for i in order])

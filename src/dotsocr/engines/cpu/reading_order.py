@@ -6,6 +6,14 @@ gutter are put back together first, so a two-column page under a full-width titl
 reads down the left column before the right one, even where paragraph gaps in the
 two columns happen to line up. Right-to-left pages (and vertical CJK) take columns
 from the right.
+
+Page furniture (running heads, page numbers, printer slugs, a vertical stamp in the
+side margin) is ordered apart: headers first, footers last. Left in the cut, a
+footer line spanning two columns or a stamp beside them joins every column into
+one band, and the page falls back to row order (column 2, 3, 1 on a Federal
+Register page). Where a group still cannot be cut, the smallest box that blocks
+the cut is set aside and put back by its height, so one odd box does not turn a
+three-column page into rows.
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from dotsocr.engines.cpu.boxes import Box, area, inside_ratio
 #: Narrowest gap between columns that counts as a gutter, in pixels.
 MIN_COLUMN_GAP = 6.0
 _MAX_DEPTH = 64
+#: A box blocking every cut is set aside only if it holds at most this share of
+#: the group's area; groups larger than _MAX_BLOCKER_TRIES are not searched.
+_BLOCKER_SHARE = 0.1
+_MAX_BLOCKER_TRIES = 120
 
 Interval = tuple[float, float]
 
@@ -112,6 +124,48 @@ def _fallback(boxes: Sequence[Box], idxs: list[int], rtl: bool) -> list[int]:
     return sorted(idxs, key=lambda i: (boxes[i][1], -boxes[i][2] if rtl else boxes[i][0]))
 
 
+def _cuttable(boxes: Sequence[Box], idxs: list[int]) -> bool:
+    """Whether ``idxs`` splits into columns, or into bands that stay bands."""
+    if len(_groups(boxes, idxs, 0, MIN_COLUMN_GAP)) > 1:
+        return True
+    bands = _groups(boxes, idxs, 1, 0.5)
+    return len(bands) > 1 and len(_merge_column_bands(boxes, bands)) > 1
+
+
+def _side_by_side(boxes: Sequence[Box], idxs: list[int]) -> bool:
+    """Whether two boxes share rows with a gap between them: columns a cut should
+    find. A plain stack of boxes is read top to bottom as it is."""
+    for a in idxs:
+        for b in idxs:
+            gap = boxes[b][0] - boxes[a][2]
+            rows = min(boxes[a][3], boxes[b][3]) - max(boxes[a][1], boxes[b][1])
+            if gap >= MIN_COLUMN_GAP and rows > 0:
+                return True
+    return False
+
+
+def _blocker(boxes: Sequence[Box], idxs: list[int]) -> int | None:
+    """The smallest box whose removal lets ``idxs`` be cut, if it is small beside
+    the rest (a stamp, a label): the cut then holds for everything else."""
+    if len(idxs) < 3 or len(idxs) > _MAX_BLOCKER_TRIES or not _side_by_side(boxes, idxs):
+        return None
+    total = sum(area(boxes[i]) for i in idxs)
+    for i in sorted(idxs, key=lambda k: area(boxes[k])):
+        if area(boxes[i]) > _BLOCKER_SHARE * total:
+            return None
+        if _cuttable(boxes, [k for k in idxs if k != i]):
+            return i
+    return None
+
+
+def _put_back(boxes: Sequence[Box], order: list[int], i: int) -> list[int]:
+    """Insert box ``i`` after the last ordered box that starts above its foot."""
+    for k in range(len(order) - 1, -1, -1):
+        if boxes[order[k]][1] < boxes[i][3]:
+            return [*order[: k + 1], i, *order[k + 1 :]]
+    return [i, *order]
+
+
 def _order(boxes: Sequence[Box], idxs: list[int], rtl: bool, depth: int) -> list[int]:
     if len(idxs) <= 1:
         return list(idxs)
@@ -127,6 +181,10 @@ def _order(boxes: Sequence[Box], idxs: list[int], rtl: bool, depth: int) -> list
         bands = _merge_column_bands(boxes, bands)
         if len(bands) > 1:
             return [i for b in bands for i in _order(boxes, b, rtl, depth + 1)]
+    odd = _blocker(boxes, idxs)
+    if odd is not None:
+        rest = _order(boxes, [i for i in idxs if i != odd], rtl, depth + 1)
+        return _put_back(boxes, rest, odd)
     return _fallback(boxes, idxs, rtl)
 
 
@@ -145,15 +203,22 @@ def _containers(boxes: Sequence[Box]) -> dict[int, list[int]]:
     return out
 
 
-def reading_order(boxes: Sequence[Box], rtl: bool = False) -> list[int]:
+def reading_order(
+    boxes: Sequence[Box], rtl: bool = False, furniture: Sequence[str] = ()
+) -> list[int]:
     """Indices of ``boxes`` in reading order.
 
     A box that contains others would block every cut, so it is left out of the
-    XY-cut and placed just before the first box it contains.
+    XY-cut and placed just before the first box it contains. ``furniture`` marks
+    boxes ``"header"`` or ``"footer"`` (by index; missing or "" for the body): they
+    are read before and after the body, top to bottom.
     """
-    containers = _containers(boxes)
-    rest = [i for i in range(len(boxes)) if i not in containers]
-    order = _order(boxes, rest, rtl, 0)
+    role = {i: r for i, r in enumerate(furniture) if r in ("header", "footer")}
+    containers = {c: held for c, held in _containers(boxes).items() if c not in role}
+    rest = [i for i in range(len(boxes)) if i not in containers and i not in role]
+    heads = _fallback(boxes, [i for i, r in role.items() if r == "header"], rtl)
+    feet = _fallback(boxes, [i for i, r in role.items() if r == "footer"], rtl)
+    order = [*heads, *_order(boxes, rest, rtl, 0), *feet]
     position = {i: k for k, i in enumerate(order)}
     placed: list[tuple[float, int, int]] = [(float(k), 0, i) for k, i in enumerate(order)]
     for c, held in containers.items():
