@@ -30,6 +30,7 @@ def engine_options(
     ocr: str | None = None,
     workers: int | None = None,
     lang: str | None = None,
+    ruby: str | None = None,
     **dots_options: Any,
 ) -> dict[str, dict[str, Any]]:
     """Per-engine options from the flat keyword arguments the API takes: ``ocr``,
@@ -39,6 +40,8 @@ def engine_options(
         cpu["ocr"] = ocr
     if lang is not None:
         cpu["lang"] = lang
+    if ruby is not None:
+        cpu["ruby"] = ruby
     if workers is not None:
         cpu["workers"] = workers
     dots = {_DOTS_ALIASES.get(k, k): v for k, v in dots_options.items()}
@@ -72,6 +75,7 @@ def parse(
     server: str | list[str] | None = None,
     ocr: str = "auto",
     lang: str = "auto",
+    ruby: str = "drop",
     workers: int | None = 1,
     force: bool = False,
     md_tables: MarkdownTables = "html",
@@ -89,7 +93,8 @@ def parse(
     with the partial result as ``.document``) for one that cannot be parsed; a
     page that fails is reported in ``Page.status``/``Page.error`` instead.
     ``workers`` is the CPU engine's page processes (None: one per core); ``lang``
-    the page language (auto: detected per page), which cleans Japanese OCR text.
+    the page language (auto: detected per page), which cleans Japanese OCR text;
+    ``ruby`` how furigana are written (drop, html, paren; the JSON keeps them).
     ``figures`` picks the elements cropped to ``images/`` (pictures, all, none) and
     ``md_images`` how the Markdown shows them (files, embed, none).
     ``dots_options`` are the DotsOCR engine's settings (``model``, ``api_key``,
@@ -97,7 +102,7 @@ def parse(
     ``dialect``, ``extra_body``, ``page_timeout``).
     """
     servers = [server] if isinstance(server, str) else list(server or [])
-    engines = engine_options(ocr=ocr, workers=workers, lang=lang, **dots_options)
+    engines = engine_options(ocr=ocr, workers=workers, lang=lang, ruby=ruby, **dots_options)
     options = ParseOptions(
         pages=pages, dpi=dpi, password=password, engine=engine, prompt=prompt,
         server=servers, force=force, md_tables=md_tables, engines=engines,

@@ -20,7 +20,7 @@ from dotsocr import __version__
 from dotsocr.cli_api import register_api_command
 from dotsocr.cli_help import PlainHelpCommand, choice_enum
 from dotsocr.engines.cpu.options import OcrPolicy as OcrPolicyChoice
-from dotsocr.engines.cpu.options import PageLanguage
+from dotsocr.engines.cpu.options import PageLanguage, RubyMode
 from dotsocr.engines.dots.options import Dialect as DialectChoice
 from dotsocr.engines.registry import AUTO, engine_names
 from dotsocr.errors import DotsOCRError, PageRangeError, UsageError
@@ -53,6 +53,7 @@ PromptName = choice_enum("PromptName", get_args(PromptChoice))
 RunnerName = choice_enum("RunnerName", get_args(RunnerChoice))
 OcrPolicy = choice_enum("OcrPolicy", get_args(OcrPolicyChoice))
 PageLang = choice_enum("PageLang", get_args(PageLanguage))
+RubyChoice = choice_enum("RubyChoice", get_args(RubyMode))
 MdTables = choice_enum("MdTables", get_args(MarkdownTables))
 MdImages = choice_enum("MdImages", get_args(MarkdownImages))
 Figures = choice_enum("Figures", get_args(FigureMode))
@@ -243,6 +244,15 @@ def parse(
             rich_help_panel=CPU,
         ),
     ] = PageLang["auto"],
+    ruby: Annotated[
+        RubyChoice,
+        typer.Option(
+            help="Ruby (furigana) read from the text layer: drop keeps the base text only, "
+            "html writes HTML ruby markup (ruby and rt tags), paren writes 勢(いきお). The "
+            "JSON lists the readings either way.",
+            rich_help_panel=CPU,
+        ),
+    ] = RubyChoice["drop"],
     workers: Annotated[
         int | None,
         typer.Option(
@@ -473,7 +483,8 @@ def parse(
 
 #: The flags of ``parse`` that ``dotsocr api`` takes too, as its jobs' defaults.
 SHARED_PARSE_FLAGS = (
-    "to", "md_tables", "md_images", "figures", "dpi", "engine", "prompt", "ocr", "lang", "workers",
+    "to", "md_tables", "md_images", "figures", "dpi", "engine", "prompt", "ocr", "lang", "ruby",
+    "workers",
     "server", "dialect", "model", "api_key", "bbox", "concurrency", "timeout", "max_tokens",
     "retries", "retry_backoff", "fallback", "extra_body", "page_timeout", "max_file_size",
     "document_timeout", "max_error_rate",
@@ -514,6 +525,7 @@ def options_from_flags(err: Console, **flags: Any) -> ParseOptions:
                 "cpu": {
                     "ocr": flags["ocr"].value,
                     "lang": flags["lang"].value,
+                    "ruby": flags["ruby"].value,
                     "workers": flags["workers"],
                 },
                 "dots": dots,

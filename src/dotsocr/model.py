@@ -34,6 +34,19 @@ PageStatus = Literal["ok", "repaired", "fallback", "failed"]
 HEADER_FOOTER: frozenset[str] = frozenset({"Page-header", "Page-footer"})
 
 
+class RubyReading(BaseModel):
+    """A reading (ruby, furigana) the page prints small beside base text; kept here
+    whatever the text shows, so ``--ruby drop`` loses nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str = Field(description="the base text the reading belongs to")
+    reading: str = Field(description="the reading, as printed")
+    offset: int = Field(
+        ge=0, description="where the base starts in the element's text written without readings"
+    )
+
+
 class Element(BaseModel):
     """One layout element: a box, its category and its text (none for pictures).
 
@@ -51,6 +64,9 @@ class Element(BaseModel):
         default=None,
         description="the figure cropped from the page, as a path relative to the "
         "document's folder (images/<stem>_page_<i>_<k>.png); set when figures are saved",
+    )
+    ruby: list[RubyReading] | None = Field(
+        default=None, description="readings (furigana) of the element's text, in order"
     )
 
     @field_validator("bbox")

@@ -21,6 +21,8 @@ def element_dicts(elements: list[Element]) -> list[dict[str, Any]]:
             item["text"] = e.text
         if e.image is not None:
             item["image"] = e.image
+        if e.ruby:
+            item["ruby"] = [r.model_dump() for r in e.ruby]
         out.append(item)
     return out
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from dotsocr.model import HEADER_FOOTER, Element
 from dotsocr.render.pipe_table import pipe_table
-from dotsocr.render.sanitize import escape_tags, safe_table_html
+from dotsocr.render.sanitize import RUBY_TAGS, escape_tags, safe_table_html
 
 if TYPE_CHECKING:
     from dotsocr.model import Document, Page
@@ -64,7 +64,7 @@ def element_markdown(element: Element, *, tables: MarkdownTables = "html") -> st
     if element.category == "Table":
         piped = pipe_table(text) if tables == "pipe" else None
         return piped if piped is not None else safe_table_html(text)
-    text = escape_tags(text)
+    text = escape_tags(text, keep=RUBY_TAGS)
     if element.category == "Title":
         return "# " + _heading_text(text)
     if element.category == "Section-header":

@@ -32,8 +32,10 @@ import nh3
 _TABLE_STRUCTURE = frozenset(
     {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col"}
 )
+#: Ruby annotations (furigana), as the CPU engine writes them with ``--ruby html``.
+RUBY_TAGS = frozenset({"ruby", "rt", "rp"})
 #: Inline formatting the model writes in text and table cells.
-INLINE_TAGS = frozenset({"b", "i", "em", "strong", "sub", "sup", "u"})
+INLINE_TAGS = frozenset({"b", "i", "em", "strong", "sub", "sup", "u"}) | RUBY_TAGS
 #: The one allowlist: every tag left live when model text is shown as HTML.
 ALLOWED_TAGS = _TABLE_STRUCTURE | INLINE_TAGS | {"br"}
 #: Table HTML may hold exactly the allowlisted tags (the name table readers use).
@@ -101,7 +103,11 @@ def safe_table_html(text: str) -> str:
     return safe_html(text)
 
 
-def escape_tags(text: str) -> str:
+def escape_tags(text: str, keep: frozenset[str] = frozenset()) -> str:
     """Text in which no HTML tag can start: every "<" that could open one becomes
-    "&lt;" (a comparison such as "a < b" is left as it is)."""
-    return _TAG_OPEN.sub("&lt;", text)
+    "&lt;" (a comparison such as "a < b" is left as it is). Tags named in ``keep``
+    stay live where written bare, ``<rt>`` or ``</rt>``: no attribute can ride on them."""
+    if not keep:
+        return _TAG_OPEN.sub("&lt;", text)
+    bare = re.compile(r"</?(?:{})>".format("|".join(sorted(keep))))
+    return _TAG_OPEN.sub(lambda m: m.group(0) if bare.match(text, m.start()) else "&lt;", text)

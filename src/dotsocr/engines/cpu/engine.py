@@ -29,6 +29,7 @@ from dotsocr.engines.cpu.ocr import ocr_lines, recognize, to_bgr
 from dotsocr.engines.cpu.options import CpuEngineOptions
 from dotsocr.engines.cpu.orientation import box_back, rotate
 from dotsocr.engines.cpu.orientation import choose as choose_orientation
+from dotsocr.engines.cpu.ruby import element_text
 from dotsocr.engines.cpu.textlayer_check import check_text_layer
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.engines.cpu.worker_count import effective_workers
@@ -231,7 +232,7 @@ class CpuEngine(Engine):
             Element(
                 bbox=to_int_box(box_back(b.box, angle, width, height), width, height),
                 category=b.category,  # type: ignore[arg-type]
-                text=None if b.category == "Picture" else b.text,
+                **element_text(b.category, b.text, self.options.ruby),
             )
             for b in blocks
         ]

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 OcrPolicy = Literal["auto", "always", "never"]
 #: A page's language: it decides how OCR text is cleaned (Japanese glyph forms).
 PageLanguage = Literal["auto", "ja", "zh", "ko", "en"]
+#: How ruby (furigana) is written in an element's text; the JSON keeps it anyway.
+RubyMode = Literal["drop", "html", "paren"]
 
 
 class CpuEngineOptions(BaseModel):
@@ -35,6 +37,12 @@ class CpuEngineOptions(BaseModel):
         description="page language; auto: detected per page from its text. On ja pages "
         "OCR glyph confusions are put right (Simplified forms, ー/一, カ/力, ...)",
     )
+    ruby: RubyMode = Field(
+        default="drop",
+        description="ruby (furigana) in the text: drop (base text only), html "
+        "(<ruby>勢<rt>いきお</rt></ruby>) or paren (勢(いきお)); the JSON lists the "
+        "readings either way",
+    )
     workers: int | None = Field(
         default=None,
         ge=1,
@@ -45,8 +53,10 @@ class CpuEngineOptions(BaseModel):
 
     def output_settings(self) -> dict[str, object]:
         """The options that change a page's result (not how it is scheduled); ``lang``
-        only when given, so outputs made before it existed keep resuming."""
+        and ``ruby`` only when given, so outputs made before they existed keep resuming."""
         settings = self.model_dump(exclude={"workers"})
         if self.lang == "auto":
             del settings["lang"]
+        if self.ruby == "drop":
+            del settings["ruby"]
         return settings

@@ -40,17 +40,19 @@ def is_rtl(ch: str) -> bool:
 def needs_space(left: str, right: str) -> bool:
     """Whether a space belongs between two pieces of text joined on one page.
 
-    No space between two CJK characters, none around an empty piece, none after
-    an opening bracket or before closing punctuation.
+    None where either side is CJK: a line break in Chinese or Japanese text is no
+    word break, also where the text goes on in Latin letters or digits (生成 + AI,
+    含み、 + 2026年). None around an empty piece or whitespace either.
     """
     if not left or not right:
         return False
     a, b = left[-1], right[0]
+    # A ruby annotation (U+FFF9 base U+FFFA reading U+FFFB) stands on CJK base text.
+    a = "\u4e00" if a == "\ufffb" else a
+    b = "\u4e00" if b == "\ufff9" else b
     if a.isspace() or b.isspace():
         return False
-    if is_cjk(a) and is_cjk(b):
-        return False
-    return not (is_cjk(a) and unicodedata.category(b).startswith("P"))
+    return not (is_cjk(a) or is_cjk(b))
 
 
 def join_pieces(pieces: list[str]) -> str:
@@ -63,6 +65,7 @@ def join_pieces(pieces: list[str]) -> str:
     """
     out = ""
     for piece in pieces:
+        # Line edges are layout (full-width indents too); spaces inside a line stay.
         piece = piece.strip()
         if not piece:
             continue

@@ -84,7 +84,42 @@ def char_verdict(chars: Sequence[str], unmapped: int = 0) -> str | None:
     moji = sum(1 for c in non_ascii if _utf8_as_utf16(c))
     if moji >= 8 and moji / max(len(non_ascii), 1) > 0.8:
         return "characters look like UTF-8 bytes read as UTF-16"
+    stray = _stray_latin1(chars)
+    cjk = sum(1 for c in chars if is_cjk(c))
+    if stray >= STRAY_MIN and cjk and stray / (stray + cjk) > STRAY_SHARE:
+        return f"{stray} Latin-1 symbols among CJK text (a wrong CID map)"
     return None
+
+
+#: Symbols of Latin-1 and Windows-1252 that a CJK font read through the wrong CID
+#: map turns into (平成 ™— › ™œ 日); the few a Japanese page does print (× ÷ ° ±
+#: § ¶ · and the quotes and dashes) are not among them.
+_LATIN1_STRAYS = frozenset(
+    "\u0192\u02c6\u2030\u0160\u2039\u0152\u017d\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+    "\u00a1\u00a2\u00a3\u00a4\u00a6\u00a8\u00aa\u00ab\u00ac\u00af\u00b4\u00b5\u00b8"
+    "\u00b9\u00ba\u00bb\u00bc\u00bd\u00be\u00bf"
+)
+#: Fewest stray symbols that make a verdict, and their least share of CJK + strays.
+STRAY_MIN = 6
+STRAY_SHARE = 0.05
+
+
+def _stray_latin1(chars: Sequence[str]) -> int:
+    """Stray Latin-1 symbols and accented letters standing among non-Latin text: an
+    accented letter next to an ASCII letter is a word (café) and does not count,
+    nor ™ or ® right after one (Java™)."""
+    count = 0
+    for i, ch in enumerate(chars):
+        c = ch[0]
+        if not ("\u00a0" < c <= "\u00ff" or c in _LATIN1_STRAYS):
+            continue
+        before = chars[i - 1][-1] if i else ""
+        after = chars[i + 1][0] if i + 1 < len(chars) else ""
+        if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
+            continue
+        if c in _LATIN1_STRAYS or c.isalpha():
+            count += 1
+    return count
 
 
 def _checkable(ch: str) -> bool:

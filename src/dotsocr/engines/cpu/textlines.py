@@ -4,7 +4,9 @@ PDFium hands characters in content-stream order with its own line breaks; this
 module keeps that order (it is the logical order, right-to-left scripts included)
 and only uses geometry to split where a run of characters jumps (a new row, a
 column gutter, a table cell) and to rejoin pieces of one row that PDFium split
-(superscripts). Spaces follow the script: none between CJK characters.
+(superscripts). Spaces follow the script: none between CJK characters, unless
+the PDF itself writes one (a name such as 情報 太郎, a full-width space after a list
+marker); a space is only guessed from a gap between Latin words.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from dataclasses import dataclass, field, replace
 
 from dotsocr.engines.cpu.boxes import Box, h_overlap, union, v_overlap
 from dotsocr.engines.cpu.hygiene import clean_text
-from dotsocr.engines.cpu.scripts import is_cjk, is_rtl, strip_cjk_spaces
+from dotsocr.engines.cpu.letter_spacing import letter_spaced_words
+from dotsocr.engines.cpu.ruby import ANCHOR, SEPARATOR, TERMINATOR, RubyGroup, find_ruby
+from dotsocr.engines.cpu.scripts import is_cjk, is_rtl
 from dotsocr.sources.base import TextChar
 
 #: A gap wider than this many line sizes ends a line (column gutters, table cells).
 MAX_GAP = 1.1
 #: A gap wider than this many line sizes between glyphs means a missing space.
 SPACE_GAP = 0.22
+#: Widest gap (ems) inside one vertical CJK line, as between a chapter number and its
+#: title; the gap between the tiers of a two-tier page is wider.
+VERTICAL_PIECE_GAP = 1.5
+#: Between CJK and Latin a gap is a space only past this many ems (typesetters set
+#: a quarter em there without writing a space).
+CJK_LATIN_GAP = 0.5
 #: Widest gap (in ems) between a list marker and its item's text on the same row.
 MARKER_GAP = 4.0
 _MARKER = re.compile(
@@ -65,8 +75,9 @@ class _Run:
     #: Trust the layer's font sizes (else estimate the em from glyph heights).
     use_fs: bool = False
     chars: list[TextChar] = field(default_factory=list)
-    #: Index in ``chars`` of glyphs followed by a space character.
-    spaces: set[int] = field(default_factory=set)
+    #: Index in ``chars`` of glyphs followed by a space: the space the PDF wrote
+    #: (" " or U+3000), or "" where one is only inferred (a gap, a PDFium space).
+    spaces: dict[int, str] = field(default_factory=dict)
     box: Box | None = None
     vertical: bool | None = None
     _fs_sum: float = 0.0
@@ -123,8 +134,10 @@ def _same_row(a: Box, b: Box, size: float, need: float = 0.4) -> bool:
     return small[1] >= big[1] - pad and small[3] <= big[3] + pad
 
 
-def _continues(run: _Run, ch: TextChar) -> bool:
-    """Whether ``ch`` carries on ``run`` geometrically (same row or same column)."""
+def _continues(run: _Run, ch: TextChar, spanned: float = 0.0) -> bool:
+    """Whether ``ch`` carries on ``run`` geometrically (same row or same column);
+    ``spanned`` is the width of the space characters the PDF wrote in between
+    (第１章　　総則: two full-width spaces are text, not a gutter)."""
     assert run.box is not None
     size = run.size()
     last = run.last.box
@@ -134,14 +147,14 @@ def _continues(run: _Run, ch: TextChar) -> bool:
         horizontal_ok = False  # stacked on the last glyph: a column, not a row
     if run.vertical is not True and horizontal_ok:
         gap = max(b[0] - last[2], last[0] - b[2])
-        if gap <= MAX_GAP * size and not _jumps_back(run, ch, size):
+        if gap <= MAX_GAP * size + spanned and not _jumps_back(run, ch, size):
             return True
     if run.vertical is not False and len(ch.text) == 1:
         # A column of glyphs: vertical CJK (top to bottom) or text turned 90 degrees.
         inter = min(b[2], last[2]) - max(b[0], last[0])
         narrow = min(b[2] - b[0], last[2] - last[0])
         gap = max(b[1] - last[3], last[1] - b[3])
-        if narrow > 0 and inter / narrow >= 0.5 and -0.3 * size <= gap <= 0.6 * size:
+        if narrow > 0 and inter / narrow >= 0.5 and -0.3 * size <= gap <= 0.6 * size + spanned:
             return True
     return False
 
@@ -169,6 +182,7 @@ def _split_runs(chars: Sequence[TextChar], use_fs: bool) -> list[_Run]:
     runs: list[_Run] = []
     run: _Run | None = None
     pending_break = False
+    spanned = 0.0
     for ch in chars:
         if ch.text in ("\r", "\n"):
             pending_break = True
@@ -178,18 +192,37 @@ def _split_runs(chars: Sequence[TextChar], use_fs: bool) -> list[_Run]:
                 # A visible character without a box (rare): keep its text.
                 run.chars.append(ch)
             elif run is not None and run.chars:
-                run.spaces.add(len(run.chars) - 1)
+                _note_space(run, ch)
+                if not ch.generated:
+                    w, h = ch.box[2] - ch.box[0], ch.box[3] - ch.box[1]
+                    spanned += max(w, h) if ch.text == "\u3000" else w
             continue
-        if run is None or pending_break or not _continues(run, ch):
+        if run is None or pending_break or not _continues(run, ch, spanned):
             if run is not None and run.chars:
                 runs.append(run)
             run = _Run(use_fs=use_fs)
         run.add(ch)
         _run_direction(run)
         pending_break = False
+        spanned = 0.0
     if run is not None and run.chars:
         runs.append(run)
     return runs
+
+
+def _note_space(run: _Run, ch: TextChar) -> None:
+    """Record a space after the run's last glyph; one the PDF wrote wins over a
+    guessed one, and full-width spaces add up (two U+3000 stay two)."""
+    at = len(run.chars) - 1
+    if ch.generated or ch.text not in (" ", "\u3000", "\u00a0"):
+        run.spaces.setdefault(at, "")
+        return
+    wrote = "\u3000" if ch.text == "\u3000" else " "
+    before = run.spaces.get(at, "")
+    if wrote == "\u3000":
+        run.spaces[at] = before.replace(" ", "") + wrote
+    elif not before:
+        run.spaces[at] = wrote
 
 
 def _is_marker(run: _Run) -> bool:
@@ -210,12 +243,39 @@ def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
             reach = MARKER_GAP if _is_marker(prev) else 0.6
             if _same_row(prev.box, run.box, size, 0.5) and -0.2 * size <= gap <= reach * size:
                 if gap > SPACE_GAP * size:
-                    prev.spaces.add(len(prev.chars) - 1)
+                    prev.spaces.setdefault(len(prev.chars) - 1, "")
+                offset = len(prev.chars)
                 for ch in run.chars:
                     prev.add(ch)
-                prev.spaces |= {len(prev.chars) - len(run.chars) + i for i in run.spaces}
+                prev.spaces.update({offset + i: sp for i, sp in run.spaces.items()})
                 continue
         out.append(run)
+    return out
+
+
+def _join_letter_spaced(runs: list[_Run]) -> list[_Run]:
+    """Make each letter-spaced word (均等割り: 合　　計) one run again; the line
+    finder cut it into single glyphs at its wide gaps."""
+    pieces = []
+    for run in runs:
+        assert run.box is not None
+        b = run.box
+        one = len(run.chars) == 1
+        pieces.append((run.chars[0].text if one else "", b, max(b[2] - b[0], b[3] - b[1])))
+    words = letter_spaced_words(pieces, min_gap=0.6)
+    if not words:
+        return runs
+    out: list[_Run] = []
+    done = 0
+    for start, end, vertical in words:
+        out.extend(runs[done:start])
+        word = runs[start]
+        for other in runs[start + 1 : end]:
+            word.add(other.chars[0])
+        word.vertical = vertical
+        out.append(word)
+        done = end
+    out.extend(runs[done:])
     return out
 
 
@@ -248,7 +308,7 @@ def _merge_column_pieces(runs: list[_Run]) -> list[_Run]:
                 a.chars, a.box = [], None
                 for ch in chars:
                     a.add(ch)
-                a.spaces, a.vertical = set(), True
+                a.spaces, a.vertical = {}, True
                 absorbed.add(id(b))
                 merged = True
                 break
@@ -269,12 +329,23 @@ def _columnar(run: _Run) -> bool:
 
 
 def _end_to_end(a: _Run, b: _Run) -> bool:
+    """Two runs one after the other in one column. Vertical CJK of one size may
+    leave up to ``VERTICAL_PIECE_GAP`` ems (a heading's 第一章 and its title)."""
     assert a.box is not None and b.box is not None
     size = max(a.size(), b.size(), 1.0)
     inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
     narrow = min(a.box[2] - a.box[0], b.box[2] - b.box[0])
     gap = max(b.box[1] - a.box[3], a.box[1] - b.box[3])
-    return narrow > 0 and inter >= 0.7 * narrow and -0.3 * size <= gap <= 0.6 * size
+    reach = 0.6
+    wa, wb = a.box[2] - a.box[0], b.box[2] - b.box[0]
+    if _cjk_column(a) and _cjk_column(b) and abs(wa - wb) <= 0.1 * max(wa, wb):
+        reach = VERTICAL_PIECE_GAP
+    return narrow > 0 and inter >= 0.7 * narrow and -0.3 * size <= gap <= reach * size
+
+
+def _cjk_column(run: _Run) -> bool:
+    """A top-to-bottom run of CJK text (not Latin turned on its side)."""
+    return bool(run.vertical) and not _upward(run) and any(is_cjk(c.text) for c in run.chars)
 
 
 def _fix_lam_alef(chars: list[TextChar]) -> list[TextChar]:
@@ -296,23 +367,95 @@ def _glyph_text(ch: TextChar, first: bool) -> str:
     return text
 
 
-def _run_text(run: _Run, size: float) -> str:
-    parts: list[str] = []
-    prev: TextChar | None = None
+#: Ruby by its base: id of the first base glyph -> (id of the last one, reading).
+RubyNotes = dict[int, tuple[int, str]]
+
+
+def _ruby_notes(chars: Sequence[TextChar], groups: list[RubyGroup]) -> RubyNotes:
+    notes: RubyNotes = {}
+    for g in groups:
+        reading = "".join(c.text for c in g.reading)
+        if g.base and reading:
+            notes[id(chars[g.base[0]])] = (id(chars[g.base[-1]]), reading)
+    return notes
+
+
+def _ruby_marks(run: _Run, notes: RubyNotes) -> tuple[set[int], dict[int, str]]:
+    """Where readings open and close in the run: (indices of first base glyphs,
+    index of last base glyph -> reading); a base the run does not hold whole gets none."""
+    if not notes:
+        return set(), {}
+    where = {id(c): i for i, c in enumerate(run.chars)}
+    opens: set[int] = set()
+    closes: dict[int, str] = {}
     for i, ch in enumerate(run.chars):
-        if prev is not None and not run.vertical:
+        note = notes.get(id(ch))
+        if note is not None and where.get(note[0], -1) >= i:
+            opens.add(i)
+            closes[where[note[0]]] = note[1]
+    return opens, closes
+
+
+def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
+    """The run's text: the spaces the PDF wrote, and a guessed space where a gap
+    parts two glyphs (never between two CJK characters; between CJK and a Latin
+    letter or digit only a wide gap, as Japanese typesetting sets a quarter em
+    there without a space; after Latin punctuation, as in Latin text)."""
+    parts: list[str] = []
+    pending: str | None = None  # the space before the next glyph: None, "" guessed
+    prev: TextChar | None = None
+    spread = _spaced_out(run)
+    opens, closes = _ruby_marks(run, notes or {})
+    for i, ch in enumerate(run.chars):
+        text = _glyph_text(ch, not any(p.strip() for p in parts))
+        if not text:
+            pending = run.spaces.get(i, pending)
+            continue
+        if prev is not None and not run.vertical and pending is None:
             gap = max(ch.box[0] - prev.box[2], prev.box[0] - ch.box[2])
-            if gap > SPACE_GAP * size and parts and parts[-1] != " ":
-                parts.append(" ")
-        parts.append(_glyph_text(ch, not "".join(parts).strip()))
-        if i in run.spaces:
-            parts.append(" ")
+            if gap > SPACE_GAP * size:
+                pending = ""
+        if pending is not None and parts:
+            if spread and pending == " " and is_cjk(parts[-1][-1]) and is_cjk(text[0]):
+                pending = ""
+            parts.append(_space(pending, parts[-1][-1], text[0], prev, ch, size))
+        if i in opens:
+            parts.append(ANCHOR)
+        parts.append(text)
+        if i in closes:
+            parts.append(f"{SEPARATOR}{closes[i]}{TERMINATOR}")
+        pending = run.spaces.get(i)
         prev = ch
-    text = "".join(parts)
-    text = " ".join(text.split())
-    if any(is_cjk(c) for c in text):
-        text = strip_cjk_spaces(text)
-    return text
+    text = _ASCII_SPACES.sub(" ", "".join(parts))
+    return text.strip(" \u3000")
+
+
+def _spaced_out(run: _Run) -> bool:
+    """Whether the PDF sets a space after most CJK characters of the run (关 于 红
+    军: a spacing device, not word breaks); a single space, as in a name, is text."""
+    pairs = spaced = 0
+    for i in range(len(run.chars) - 1):
+        if is_cjk(run.chars[i].text) and is_cjk(run.chars[i + 1].text):
+            pairs += 1
+            spaced += run.spaces.get(i) == " "
+    return spaced >= 2 and 2 * spaced > pairs
+
+
+_ASCII_SPACES = re.compile(r"[ \t\r\n\u00a0]+")
+
+
+def _space(
+    wrote: str, left: str, right: str, a: TextChar | None, b: TextChar, size: float
+) -> str:
+    """What stands between two glyphs: what the PDF wrote, else a guess."""
+    if wrote:
+        return wrote
+    if is_cjk(left) and is_cjk(right):
+        return ""
+    if (is_cjk(left) or is_cjk(right)) and left.isalnum() and right.isalnum() and a is not None:
+        gap = max(b.box[0] - a.box[2], a.box[0] - b.box[2])
+        return " " if gap > CJK_LATIN_GAP * size else ""
+    return " "
 
 
 def _size(run: _Run, use_font_size: bool) -> float:
@@ -366,13 +509,17 @@ def lines_from_chars(chars: Sequence[TextChar]) -> list[Line]:
     if visible and len(visible) < len(chars):
         chars = visible
     chars = _repair_flat_boxes(chars)
+    keep, groups = find_ruby(chars)
+    notes = _ruby_notes(chars, groups)
+    chars = [chars[i] for i in keep] if groups else chars
     use_fs = font_sizes_usable(chars)
-    runs = _merge_column_pieces(_merge_row_pieces(_split_runs(chars, use_fs)))
+    runs = _join_letter_spaced(_split_runs(chars, use_fs))
+    runs = _merge_column_pieces(_merge_row_pieces(runs))
     lines: list[Line] = []
     for run in runs:
         run.chars = _fix_lam_alef(run.chars)
         size = run.size()
-        text = clean_text(_run_text(run, size))
+        text = clean_text(_run_text(run, size, notes))
         if not text.strip():
             continue
         assert run.box is not None

@@ -1,0 +1,105 @@
+"""Ruby (furigana) from the text layer: small readings over horizontal text and
+beside vertical text are taken out of the line, tied to their base, written as
+--ruby asks (base only by default) and always kept in the JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
+from dotsocr.engines.cpu.ruby import readings, render
+from dotsocr.engines.cpu.textlines import Line, lines_from_chars
+from dotsocr.model import Document, Element, Page
+from dotsocr.render.json_out import page_json, read_page_elements
+from dotsocr.render.markdown import element_markdown
+from dotsocr.render.sanitize import safe_html
+from support.cjk_pdf import Glyph, column, first_page, row, write_pdf
+
+BASE = "ジョバンニは勢いよく走った。"
+
+
+def _horizontal() -> list[Glyph]:
+    """勢 (the 7th glyph, 12 pt) with いきお (6 pt) centred just above it, written
+    before the line as many typesetters do; 鷹 with たか after its line."""
+    glyphs = row("いきお", 50 + 6 * 12 + 6 - 9, 94, 6) + row(BASE, 50, 100, 12)
+    glyphs += row("鷹が飛ぶ。", 50, 130, 12) + row("たか", 50, 124, 6)
+    return glyphs
+
+
+def _vertical() -> list[Glyph]:
+    """A column with いきお set right of 勢, and the next column to its left."""
+    return (
+        column(BASE[:10], 300, 100, 12)
+        + column("いきお", 312, 100 + 6 * 12 - 3, 6)
+        + column("次の行です。", 280, 100, 12)
+    )
+
+
+def _lines(tmp_path: Path, glyphs: list[Glyph]) -> list[Line]:
+    page = first_page(write_pdf(tmp_path / "ruby.pdf", glyphs))
+    assert page.text_layer is not None
+    return lines_from_chars(page.text_layer.chars)
+
+
+def test_ruby_over_horizontal_text_leaves_the_line(tmp_path: Path) -> None:
+    lines = _lines(tmp_path, _horizontal())
+    assert [render(ln.text, "drop") for ln in lines] == [BASE, "鷹が飛ぶ。"]
+    assert [render(ln.text, "paren") for ln in lines] == [
+        "ジョバンニは勢(いきお)いよく走った。",
+        "鷹(たか)が飛ぶ。",
+    ]
+    assert render(lines[0].text, "html") == (
+        "ジョバンニは<ruby>勢<rt>いきお</rt></ruby>いよく走った。"
+    )
+    assert readings(lines[0].text) == [("勢", "いきお", 6)]
+
+
+def test_ruby_beside_vertical_text_leaves_the_column(tmp_path: Path) -> None:
+    lines = _lines(tmp_path, _vertical())
+    assert [(render(ln.text, "paren"), ln.vertical) for ln in lines] == [
+        ("ジョバンニは勢(いきお)いよく", True),
+        ("次の行です。", True),
+    ]
+
+
+def test_small_text_that_is_no_reading_stays(tmp_path: Path) -> None:
+    # A small note well above the line, and small kana beside a horizontal line.
+    glyphs = row("注記です", 50, 70, 6) + row("本文の行です。", 50, 100, 12)
+    glyphs += row("ほか", 50 + 7 * 12, 106, 6)
+    texts = [ln.text for ln in _lines(tmp_path, glyphs)]
+    assert "注記です" in texts
+    assert not any("\ufff9" in t for t in texts)
+
+
+def test_the_engine_writes_ruby_as_asked_and_the_json_keeps_it(tmp_path: Path) -> None:
+    page = first_page(write_pdf(tmp_path / "ruby.pdf", _horizontal()), dpi=144)
+    out: dict[str, Page] = {}
+    for mode in ("drop", "html", "paren"):
+        engine = CpuEngine(CpuEngineOptions(workers=1, ruby=mode, layout=False))
+        out[mode] = engine.process_page(page)
+    text = {mode: "\n".join(e.text or "" for e in p.elements) for mode, p in out.items()}
+    assert "いきお" not in text["drop"] and "たか" not in text["drop"]
+    assert "ジョバンニは勢いよく走った。" in text["drop"]
+    assert "<ruby>勢<rt>いきお</rt></ruby>" in text["html"]
+    assert "鷹(たか)" in text["paren"]
+    for p in out.values():
+        found = [(r.base, r.reading) for e in p.elements for r in e.ruby or []]
+        assert found == [("勢", "いきお"), ("鷹", "たか")]
+    # The per-page JSON round-trips, and the Document stays valid.
+    again = read_page_elements(page_json(out["drop"]))
+    assert [e.ruby for e in again] == [e.ruby for e in out["drop"].elements]
+    Document.model_validate(Document(source="x.pdf", pages=[out["html"]]).model_dump())
+
+
+def test_ruby_markup_survives_the_sanitiser() -> None:
+    html = "<ruby>勢<rt>いきお</rt></ruby>"
+    assert safe_html(html) == html
+    text = f"ジョバンニは{html}いよく<script>x</script>"
+    markdown = element_markdown(Element(bbox=[0, 0, 9, 9], category="Text", text=text))
+    assert html in markdown and "<script>" not in markdown
+    assert safe_html("<ruby>勢<rp>(</rp><rt>いきお</rt><rp>)</rp></ruby>").count("<rp>") == 2
+
+
+def test_engine_settings_name_ruby_only_when_not_the_default() -> None:
+    assert "ruby" not in CpuEngine(CpuEngineOptions()).settings()
+    assert CpuEngine(CpuEngineOptions(ruby="html")).settings()["ruby"] == "html"
