@@ -20,6 +20,7 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.grid_tables import loose_tables
+from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
 from dotsocr.engines.cpu.mixed_lines import split_mixed_lines
@@ -357,6 +358,7 @@ def assemble(
     mark_edge_furniture(blocks, height, body)
     mark_captions(blocks, height, body)
     promote_headings(blocks, body)
+    blocks = check_headings(blocks)
     if first_page:
         mark_title(blocks, body, height)
     mark_formulas(blocks)

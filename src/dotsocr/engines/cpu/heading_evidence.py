@@ -1,0 +1,235 @@
+"""Whether a "heading" reads like one: the last check before headings are final.
+
+The layout model and the style passes make a heading of any short line set apart,
+and so also of lines that are not: the second line of a wrapped heading ("Simplified
+Procedure for" / "Claiming Certain Refunds"), the wrapped tail of a sentence
+("見）しておく方法が主流。"), a bold run-in lead with its paragraph's first words
+("IRA deduction expanded. You may"), a list of author names. A reader tells them
+apart by the words: a heading neither starts nor ends in the middle of a
+sentence, and does not list people. A heading that ends on a word that needs a
+continuation is joined with the heading right under it; otherwise such blocks
+become text, joined to the paragraph they start or finish when it lies right
+below.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.boxes import union
+
+#: Words that cannot end an English heading: the phrase goes on on the next line.
+_OPEN_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "nor",
+        "but",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "as",
+        "that",
+        "which",
+        "who",
+        "whose",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "may",
+        "can",
+        "will",
+        "would",
+        "should",
+        "could",
+        "must",
+        "if",
+        "than",
+        "its",
+        "their",
+        "our",
+        "your",
+        "his",
+        "her",
+        "this",
+        "these",
+        "those",
+        "such",
+    ]
+)
+#: Sentence punctuation inside CJK text: a line ending in it (or starting with a
+#: closing bracket or comma) is running text.
+_CJK_SENTENCE_END = ("\u3002", "\u3001", "\uff0c")
+_CJK_CONTINUES = ("\uff09", "\u3001", "\u3002", "\uff0c", "\u300d", "\u300f", ")")
+#: An initial ("J."), a name particle, or a capitalised word of a person's name.
+_NAME_WORD = re.compile(
+    r"^(?:[A-Z]\.(?:-?[A-Z]\.)*|[A-Z][a-z'\u2019\-]+|van|von|de|der|da|di|le|la)$"
+)
+_NAME_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079,;]+")
+#: A full stop after a word, then a capitalised word: where a run-in lead ends.
+_LEAD_END = re.compile(r"(\S+)\.\s+(?=[A-Z])")
+#: Abbreviations whose full stop ends no sentence.
+_ABBREVIATIONS = frozenset(
+    [
+        "no",
+        "vol",
+        "fig",
+        "figs",
+        "eq",
+        "eqs",
+        "sec",
+        "art",
+        "ch",
+        "pp",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "al",
+        "approx",
+        "dept",
+        "univ",
+        "rev",
+        "ed",
+        "eds",
+        "op",
+        "cf",
+    ]
+)
+
+
+def _words(text: str) -> list[str]:
+    return unicodedata.normalize("NFKC", text).split()
+
+
+def ends_open(text: str) -> bool:
+    """Whether ``text`` stops where a sentence or phrase must go on: a comma, a
+    hyphen, or a word such as "for" or "the"; CJK text ending in a sentence mark."""
+    text = text.rstrip()
+    if not text:
+        return False
+    if text.endswith((",", "-", "\u2010", "/")):
+        return True
+    words = _words(text)
+    return bool(words) and words[-1].casefold() in _OPEN_WORDS and len(words) > 1
+
+
+def starts_inside_a_sentence(text: str) -> bool:
+    """Whether ``text`` begins mid-sentence: a lower-case word, or a closing bracket
+    or comma of CJK text."""
+    text = text.lstrip()
+    if text.startswith(_CJK_CONTINUES):
+        return True
+    words = _words(text)
+    if not words:
+        return False
+    first = words[0].rstrip(".,;:")
+    return first.isalpha() and first.islower() and first.isascii()
+
+
+def is_sentence_tail(text: str) -> bool:
+    """CJK running text: it ends on a sentence or clause mark."""
+    return text.rstrip().endswith(_CJK_SENTENCE_END)
+
+
+def is_author_list(text: str) -> bool:
+    """Two or more people's names: "Ann Lee1, Bo Chen2 and C. D. Smith*"."""
+    parts = [p for p in re.split(r",|;|\band\b|&", text) if p.strip()]
+    if len(parts) < 2:
+        return False
+    for part in parts:
+        words = _NAME_MARKS.sub(" ", part).split()
+        if not 2 <= len(words) <= 4 or not all(_NAME_WORD.match(w) for w in words):
+            return False
+    return True
+
+
+def has_run_in_text(text: str) -> bool:
+    """A bold lead and the first words of its paragraph on one line: "IRA deduction
+    expanded. You may" (words after the lead's full stop, not ending a sentence)."""
+    for m in _LEAD_END.finditer(text):
+        word = m.group(1)
+        if len(word) <= 2 or word.casefold() in _ABBREVIATIONS or "." in word:
+            continue  # "1.", "A.", "Fig.", "U.S.": numbering and abbreviations
+        rest = text[m.end() :].rstrip()
+        if len(rest.split()) >= 2 and not rest.endswith((".", "!", "?", ":")):
+            return True
+    return False
+
+
+def _below(upper: Block, lower: Block) -> bool:
+    """Whether ``lower`` sits right under ``upper`` in the same column."""
+    size = max(upper.size, lower.size, 1.0)
+    gap = lower.box[1] - upper.box[3]
+    overlap = min(upper.box[2], lower.box[2]) - max(upper.box[0], lower.box[0])
+    narrow = min(upper.box[2] - upper.box[0], lower.box[2] - lower.box[0])
+    return -0.3 * size <= gap <= 1.2 * size and overlap > 0.5 * narrow
+
+
+def _next_below(block: Block, blocks: Sequence[Block]) -> Block | None:
+    cands = [o for o in blocks if o is not block and o.lines and o.text and _below(block, o)]
+    return min(cands, key=lambda o: o.box[1]) if cands else None
+
+
+def _merge(upper: Block, lower: Block, category: str) -> None:
+    """Join ``upper`` into ``lower`` (in place), under ``category``."""
+    lower.text = f"{upper.text.rstrip()} {lower.text.lstrip()}"  # type: ignore[union-attr]
+    lower.lines = [*upper.lines, *lower.lines]
+    lower.box = union((upper.box, lower.box))
+    lower.category = category
+    upper.text = ""
+
+
+def check_headings(blocks: list[Block]) -> list[Block]:
+    """Headings that do not read as headings become text (or join the heading or
+    paragraph they belong to); returns the page's blocks without the joined ones."""
+    for b in sorted(blocks, key=lambda o: o.box[1]):
+        if b.category != "Section-header" or not b.text or not b.lines:
+            continue
+        text = b.text.strip()
+        after = _next_below(b, blocks)
+        if ends_open(text) and not has_run_in_text(text):
+            if after is not None and after.category == "Section-header":
+                _merge(b, after, "Section-header")
+            elif after is not None and after.category == "Text":
+                _merge(b, after, "Text")
+            else:
+                b.category = "Text"
+        elif has_run_in_text(text) or starts_inside_a_sentence(text):
+            if (
+                after is not None
+                and after.category == "Text"
+                and starts_inside_a_sentence(after.text or "")
+            ):
+                _merge(b, after, "Text")
+            else:
+                b.category = "Text"
+        elif is_sentence_tail(text) or is_author_list(text):
+            b.category = "Text"
+    return [b for b in blocks if b.text != "" or b.category in ("Picture", "Formula")]

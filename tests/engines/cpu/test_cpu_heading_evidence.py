@@ -1,0 +1,108 @@
+"""Heading evidence: wrapped heading lines join, run-in leads and sentence pieces
+become text, author lists are not headings; real headings stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.heading_evidence import (
+    check_headings,
+    ends_open,
+    has_run_in_text,
+    is_author_list,
+    starts_inside_a_sentence,
+)
+from dotsocr.engines.cpu.textlines import Line
+from support.cpu import rendered_pages
+
+
+def _block(category: str, text: str, box: tuple[float, float, float, float], size=20.0) -> Block:
+    return Block(category, box, [Line(text, box, size, bold=category != "Text")], text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Results", "What's New for 2008", "Who Must File", "2.1 Data and Methods", "第1章 概要"],
+)
+def test_real_headings_read_as_headings(text: str) -> None:
+    assert not ends_open(text)
+    assert not starts_inside_a_sentence(text)
+    assert not has_run_in_text(text)
+    assert not is_author_list(text)
+
+
+def test_phrases_that_go_on() -> None:
+    assert ends_open("Simplified Procedure for")
+    assert ends_open("Income, deductions,")
+    assert starts_inside_a_sentence("deduction. The deduction rate for")
+    assert starts_inside_a_sentence("）しておく方法が主流。")
+    assert has_run_in_text("IRA deduction expanded. You may")
+    assert has_run_in_text("Form 1040NR-EZ. You may be able")
+    assert not has_run_in_text("U.S. Nonresident Alien Income Tax Return")
+    assert not has_run_in_text("Fig. 3 Results of the Survey")
+
+
+def test_author_lists() -> None:
+    assert is_author_list("Ann Lee1, Bo Chen2 and C. D. Smith*")
+    assert is_author_list("Maria van der Berg, John Shaffer")
+    assert not is_author_list("Methods, Results and Discussion")
+    assert not is_author_list("Federal Aviation Administration, DOT")
+
+
+def test_a_wrapped_heading_is_one_heading() -> None:
+    first = _block("Section-header", "Simplified Procedure for", (100, 100, 500, 124))
+    second = _block("Section-header", "Claiming Certain Refunds", (100, 128, 480, 152))
+    body = _block("Text", "Some text follows here.", (100, 170, 900, 300))
+    out = check_headings([first, second, body])
+    heads = [b.text for b in out if b.category == "Section-header"]
+    assert heads == ["Simplified Procedure for Claiming Certain Refunds"]
+
+
+def test_a_run_in_lead_joins_its_paragraph() -> None:
+    lead = _block("Section-header", "IRA deduction expanded. You may", (100, 100, 500, 124))
+    body = _block("Text", "be able to deduct up to $5,000.", (100, 128, 500, 300))
+    out = check_headings([lead, body])
+    assert [(b.category, b.text) for b in out] == [
+        ("Text", "IRA deduction expanded. You may be able to deduct up to $5,000.")
+    ]
+
+
+def test_sentence_pieces_and_authors_become_text() -> None:
+    tail = _block("Section-header", "見）しておく方法が主流。", (100, 100, 500, 124))
+    authors = _block("Section-header", "Ann Lee1, Bo Chen2", (100, 400, 500, 424))
+    out = check_headings([tail, authors])
+    assert [b.category for b in out] == ["Text", "Text"]
+
+
+def _run_in_pdf(path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter", unit="pt")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.text(72, 80, "What's New for 2008")
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.text(72, 110, "IRA deduction expanded. You may")
+    pdf.set_font("Helvetica", size=10)
+    pdf.set_xy(72, 114)
+    body = (
+        "be able to deduct up to five thousand dollars if you were covered by a "
+        "retirement plan and your modified income is less than the limit for the "
+        "year. You may also deduct more if you were a participant in a plan. "
+    ) * 3
+    pdf.multi_cell(230, 12, body, align="L")
+    pdf.output(str(path))
+
+
+def test_a_bold_run_in_line_is_not_a_heading_on_a_page(tmp_path: Path, cpu_engine) -> None:
+    pytest.importorskip("fpdf")
+    path = tmp_path / "runin.pdf"
+    _run_in_pdf(path)
+    page = cpu_engine.process_page(rendered_pages(path)[0])
+    heads = [e.text for e in page.elements if e.category in ("Section-header", "Title")]
+    assert heads == ["What's New for 2008"]
+    text = " ".join(e.text or "" for e in page.elements if e.category == "Text")
+    assert "IRA deduction expanded. You may be able to deduct" in text
