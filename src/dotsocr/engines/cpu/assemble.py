@@ -37,9 +37,12 @@ from dotsocr.engines.cpu.page_roles import (
     mark_title,
     promote_headings,
 )
+from dotsocr.engines.cpu.picture_tables import tables_among_pictures
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.region_split import split_heading_region
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
+from dotsocr.engines.cpu.table_headers import adopt_headings_above
+from dotsocr.engines.cpu.table_notes import tidy_table_edges
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 
@@ -345,6 +348,7 @@ def assemble(
     owned, loose = assign_lines(lines, regions, pad=0.004 * max(width, height))
     body = body_size(lines)
     _page_numbers_out_of_tables(regions, owned, loose, height)
+    regions = tables_among_pictures(regions, owned, loose, image, rtl)
     blocks: list[Block] = []
     for i, region in enumerate(regions):
         blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
@@ -352,6 +356,8 @@ def assemble(
     blocks.extend(table_blocks)
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]
+    blocks = adopt_headings_above(blocks, image, rtl)
+    blocks = tidy_table_edges(blocks, image, rtl)
     blocks = join_number_badges(blocks, body)
     headings_in_the_header_band(blocks, body)
     mark_margins(blocks, body, height)

@@ -31,7 +31,7 @@ _FOOTNOTE_MARK = re.compile(
 )
 CAPTION = re.compile(
     r"^\s*(?:figure|fig\.|table|tab\.|chart|listing|scheme|plate|"
-    r"\u56fe|\u8868|\u56f3|\u5716)\s*[\dA-Z][\d.\-:]*",
+    r"\u56fe|\u8868|\u56f3|\u5716)\s*(?-i:[\dA-Z])[\d.\-:]*",
     re.IGNORECASE,
 )
 _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
@@ -275,13 +275,27 @@ def mark_formulas(blocks: Sequence[Block]) -> None:
 
 def footnotes_last(blocks: list[Block]) -> list[Block]:
     """Footnotes after the page's body (before its trailing footers), so a sentence
-    running from one column into the next is not cut by the notes between them."""
+    running from one column into the next is not cut by the notes between them. A
+    table's or figure's own notes, read right after it, stay there."""
     tail = len(blocks)
     while tail > 0 and blocks[tail - 1].category == "Page-footer":
         tail -= 1
     body = blocks[:tail]
-    notes = [b for b in body if b.category == "Footnote"]
-    if not notes:
+    moved = {
+        id(b)
+        for i, b in enumerate(body)
+        if b.category == "Footnote" and not _note_of_previous(body, i)
+    }
+    if not moved:
         return blocks
-    rest = [b for b in body if b.category != "Footnote"]
+    notes = [b for b in body if id(b) in moved]
+    rest = [b for b in body if id(b) not in moved]
     return [*rest, *notes, *blocks[tail:]]
+
+
+def _note_of_previous(body: Sequence[Block], i: int) -> bool:
+    """Whether block ``i`` follows a table or figure, or that one's notes."""
+    j = i - 1
+    while j >= 0 and body[j].category == "Footnote":
+        j -= 1
+    return j >= 0 and body[j].category in ("Table", "Picture")

@@ -31,6 +31,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dotsocr.engines.cpu.boxes import Box, union
+from dotsocr.engines.cpu.cell_text import is_number
+from dotsocr.engines.cpu.currency_columns import join_sign_columns, split_signs
+from dotsocr.engines.cpu.leaders import drop_leaders
 from dotsocr.engines.cpu.rules import NO_RULES, Rules, Segment, find_rules
 from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.table_grid import Cell, Grid
@@ -93,6 +96,12 @@ def _columns(rows: list[list[Line]]) -> list[tuple[float, float]]:
         else:
             cols.append((x1, x2))
     return [part for col in cols for part in _split_at_bridges(col, spans)]
+
+
+def _text_columns(rows: list[list[Line]]) -> list[tuple[float, float]]:
+    """Columns of a table without vertical rules: where its cells lie, with a
+    column of bare currency signs joined to its amounts."""
+    return join_sign_columns(_columns(rows), rows)
 
 
 def _split_at_bridges(
@@ -184,7 +193,27 @@ def _piece_text(glyphs: list[tuple[str, Box]], size: float, spaced: list[bool]) 
     return " ".join("".join(parts).split())
 
 
-def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
+#: Two cells joined into one line lie this many line sizes apart, or at least
+#: this many of the line's narrowest word spaces; a heading spanning two columns
+#: has only word spaces between its words.
+CELL_GAP = 0.8
+CELL_OVER_WORD_GAP = 1.8
+
+
+def _word_gap(glyphs: list[tuple[str, Box]], size: float) -> float:
+    """The narrowest space between words of a line (0 with fewer than three
+    words, where it cannot be told from a gap between two cells)."""
+    gaps = [
+        b[1][0] - a[1][2]
+        for a, b in itertools.pairwise(glyphs)
+        if b[1][0] - a[1][2] > SPACE_GAP * size
+    ]
+    return min(gaps) if len(gaps) >= 2 else 0.0
+
+
+def split_at_columns(
+    line: Line, cols: list[tuple[float, float]], alone: bool = False
+) -> list[Line]:
     """A text-layer line that runs over several columns (two cells PDFium joined,
     "simple complex") split at the column boundaries, when its glyphs fall cleanly
     on either side; else the line itself."""
@@ -211,12 +240,16 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
     if len(pieces) < 2:
         return [line]
     order = sorted(pieces)
-    # Glyphs of one piece must not lie between glyphs of another (clean split).
+    word_gap = _word_gap(glyphs, line.size)
+    # Glyphs of one piece must not lie between glyphs of another (clean split);
+    # a line ``alone`` in its row (a heading spanning columns, or two cells run
+    # together) is split only where it has more than a word space.
     for a, b in itertools.pairwise(order):
         if max(g[1][2] for g in pieces[a]) > min(g[1][0] for g in pieces[b]):
             return [line]
         gap = min(g[1][0] for g in pieces[b]) - max(g[1][2] for g in pieces[a])
-        if gap < SPACE_GAP * line.size:
+        cell_gap = min(CELL_OVER_WORD_GAP * word_gap, CELL_GAP * line.size) if alone else 0.0
+        if gap < max(SPACE_GAP * line.size, cell_gap):
             return [line]
     out = []
     for k in order:
@@ -234,7 +267,7 @@ def split_at_columns(line: Line, cols: list[tuple[float, float]]) -> list[Line]:
 
 
 def _split_row(row: list[Line], cols: list[tuple[float, float]]) -> list[Line]:
-    return [piece for line in row for piece in split_at_columns(line, cols)]
+    return [piece for line in row for piece in split_at_columns(line, cols, len(row) == 1)]
 
 
 def _mirrored(line: Line) -> Line:
@@ -312,8 +345,8 @@ def _first_word_width(line: Line) -> float:
 
 
 #: The text of one column in one text row: left, right, size, last column it
-#: lies over, words.
-_Tail = tuple[float, float, float, int, int]
+#: lies over, words, whether it is a number.
+_Tail = tuple[float, float, float, int, int, bool]
 
 
 @dataclass
@@ -342,6 +375,7 @@ class _TextRow:
                 g[0].size,
                 last[c],
                 sum(len(ln.text.split()) for ln in g),
+                all(is_number(ln.text) for ln in g),
             )
             for c, g in pieces.items()
         }
@@ -355,8 +389,8 @@ def _wrapped(tail: _Tail, line: Line, rooms: list[_Room], col: int) -> bool:
     have fitted on that line: not within the most room of the columns that line
     lies over, or, going on in lower case under a line of several words (a run of
     text, not one short item of a list), not within the column's widest line."""
-    left, right, size, last, words = tail
-    if line.box[0] < left - 0.5 * size:
+    left, right, size, last, words, number = tail
+    if line.box[0] < left - 0.5 * size or (number and is_number(line.text)):
         return False
     need = right - left + SPACE_GAP * size + _first_word_width(line)
     if need > rooms[max(last, col)][1] - rooms[col][0] - 0.5 * size:
@@ -424,8 +458,11 @@ def _band_rows(rows: list[_TextRow], rooms: list[_Room], split: int) -> list[int
     that spans them (a header over its sub-columns); with ``split`` >= STARTS where
     it starts a new cell (a line that is not the rest of a full line above it) in
     two columns that already hold text in the row; with LABELS where it does so in
-    the first column. Its other lines are wrapped lines, or cells of columns still
-    empty in the row (a label set in the middle of a tall row)."""
+    the first column, or a number under a number in any column. Whatever the
+    rules, a new label under a line holding only a label (a heading row inside
+    the table, "Items that will not be reclassified") starts a row too. Its other
+    lines are wrapped lines, or cells of columns still empty in the row (a label
+    set in the middle of a tall row)."""
     out = [0]
     tails = dict(rows[0].tails)
     for i, row in enumerate(rows[1:], 1):
@@ -439,9 +476,12 @@ def _band_rows(rows: list[_TextRow], rooms: list[_Room], split: int) -> list[int
             for c, group in row.pieces.items()
             if c in tails and not _wrapped(tails[c], group[0], rooms, c)
         ]
+        numbers = [c for c in starts if tails[c][5] and row.tails[c][5]]
+        after_label = 0 in starts and set(rows[i - 1].pieces) == {0}
         if (
             under_span
-            or (split >= STARTS and len(starts) >= 2)
+            or after_label
+            or (split >= STARTS and (len(starts) >= 2 or numbers))
             or (split >= LABELS and 0 in starts)
         ):
             out.append(i)
@@ -631,16 +671,19 @@ def table_html(
         lines = [_mirrored(ln) for ln in lines]
         rules = _mirrored_rules(rules)
     rules = _drop_underlines(rules, lines)
+    lines = [sign for ln in lines for piece in drop_leaders(ln) for sign in split_signs(piece)]
+    if not lines:
+        return "<table></table>"
     ruled_cols = _ruled_columns(lines, rules.xs)
     groups = _ruled_rows(lines, rules.ys, ruled_cols is not None)
     if ruled_cols is not None:
         ruled_cols = _sub_columns(ruled_cols, lines)
     if groups is not None:
-        cols = ruled_cols or _columns(_rows(lines))
+        cols = ruled_cols or _text_columns(_rows(lines))
         if len(cols) >= 2:
             return _spanned_grid(_text_rows_in_bands(groups, cols), cols, rules).html()
     rows = _rows(lines)
-    cols = ruled_cols or _columns(rows)
+    cols = ruled_cols or _text_columns(rows)
     if len(cols) < 2:
         cells = [[(i, 1, ln.text) for i, ln in enumerate(row)] for row in rows]
         return Grid(cells, max(len(row) for row in rows)).html()

@@ -1,0 +1,99 @@
+"""Ruled tables the layout model calls Picture.
+
+The layout detector often boxes a small ruled table as a figure, and a figure's
+text is taken for labels and dropped, so the table's text is lost. A picture is a
+table when its own caption says so ("Table 2: ..."), or, with no caption, when
+ruling lines cross it and its text fills a grid. A "Figure" caption keeps it a
+picture, and a chart never fills a grid: its tick labels make one row and one
+column with empty space between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from dotsocr.engines.cpu.boxes import Box, h_overlap
+from dotsocr.engines.cpu.layout import Region
+from dotsocr.engines.cpu.page_roles import CAPTION
+from dotsocr.engines.cpu.rules import find_rules
+from dotsocr.engines.cpu.tables import table_html
+from dotsocr.engines.cpu.textlines import Line
+from dotsocr.render.table_cells import read_table_cells
+
+#: A caption belongs to a picture when the gap between them is at most this many of
+#: the caption's line heights, and they share this much of the narrower width.
+CAPTION_GAP_LINES = 2.5
+CAPTION_OVERLAP = 0.3
+#: Share of the grid's cells holding text: with a "Table" caption, and with none.
+FILL_CAPTIONED = 0.5
+FILL_UNCAPTIONED = 0.7
+
+
+def caption_beside(box: Box, candidates: Sequence[Line]) -> str:
+    """Text of the caption line just above or below ``box`` ("" if none): the
+    first line of a caption, which names what it captions."""
+    best, best_gap = "", float("inf")
+    for line in candidates:
+        if not CAPTION.match(line.text) or h_overlap(line.box, box) < CAPTION_OVERLAP:
+            continue
+        gap = max(box[1] - line.box[3], line.box[1] - box[3], 0.0)
+        if gap <= CAPTION_GAP_LINES * line.height and gap < best_gap:
+            best, best_gap = line.text, gap
+    return best
+
+
+def _says_table(caption: str) -> bool | None:
+    """True for "Table ...", False for "Figure ..." and the like, None without one."""
+    if not caption:
+        return None
+    return caption.lstrip().lower().startswith(("table", "tab.", "\u8868"))
+
+
+def _grid_fill(html: str) -> tuple[int, int, float]:
+    """Rows, columns and the share of grid positions holding text."""
+    cells = read_table_cells(html)
+    if not cells.n_rows or not cells.n_cols:
+        return 0, 0, 0.0
+    filled = sum(1 for row in cells.grid() for text in row if text.strip())
+    return cells.n_rows, cells.n_cols, filled / (cells.n_rows * cells.n_cols)
+
+
+def looks_like_table(
+    box: Box, lines: Sequence[Line], caption: str, image: np.ndarray | None, rtl: bool
+) -> bool:
+    """Whether a picture region with these text lines is a table (see module doc)."""
+    says = _says_table(caption)
+    if says is False or len(lines) < 4 or any(ln.vertical for ln in lines):
+        return False
+    rules = find_rules(image, box)
+    if says is None and len(rules.ys) < 2:
+        return False
+    rows, cols, fill = _grid_fill(table_html(lines, rtl, rules))
+    if says:
+        return rows >= 2 and cols >= 2 and fill >= FILL_CAPTIONED
+    return rows >= 3 and cols >= 2 and fill >= FILL_UNCAPTIONED
+
+
+def tables_among_pictures(
+    regions: Sequence[Region],
+    owned: dict[int, list[Line]],
+    loose: Sequence[Line],
+    image: np.ndarray | None,
+    rtl: bool,
+) -> list[Region]:
+    """``regions`` with each Picture that is really a table relabelled "table"."""
+    caption_lines = list(loose)
+    for i, region in enumerate(regions):
+        if region.category == "Caption":
+            caption_lines.extend(owned[i])
+    out = []
+    for i, region in enumerate(regions):
+        if region.category == "Picture" and looks_like_table(
+            region.box, owned[i], caption_beside(region.box, caption_lines), image, rtl
+        ):
+            region = replace(region, label="table")
+        out.append(region)
+    return out
