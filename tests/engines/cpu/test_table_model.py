@@ -14,6 +14,7 @@ from PIL import Image
 
 from dotsocr.engines.cpu import table_model as tm
 from dotsocr.engines.cpu.ocr import to_bgr
+from dotsocr.engines.cpu.rules import Rules
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from support.cpu import TableCells, rendered_pages
 
@@ -161,6 +162,33 @@ def test_two_lines_of_one_cell_read_top_to_bottom() -> None:
     cells = [_cell(0, 0, (0, 0, 300, 100))]
     lines = [Line("world", (10, 50, 60, 70), 20), Line("hello", (10, 10, 60, 30), 20)]
     assert tm.cell_texts(cells, lines) == ["hello world"]
+
+
+def test_ruling_lines_correct_cell_boxes_that_drifted() -> None:
+    # The model put the row boundary at y=50; the page's rule is at y=64, so the
+    # last line of the first row's cell (middle at y=54) belongs to the first row.
+    cells = [
+        _cell(0, 0, (0, 0, 100, 50)),
+        _cell(0, 1, (100, 0, 200, 50)),
+        _cell(1, 0, (0, 50, 100, 100)),
+        _cell(1, 1, (100, 50, 200, 100)),
+    ]
+    lines = [
+        Line("long", (10, 20, 60, 34), 14),
+        Line("label", (10, 47, 60, 61), 14),
+        Line("x", (110, 30, 120, 44), 14),
+        Line("next", (10, 70, 60, 84), 14),
+    ]
+    assert tm.cell_texts(cells, lines) == ["long", "x", "label next", ""]
+    rules = Rules([64.0], [100.0], [[(0.0, 200.0)]], [[(0.0, 100.0)]])
+    assert tm.cell_texts(cells, lines, rules) == ["long label", "x", "next", ""]
+
+
+def test_a_rule_far_from_any_boundary_moves_nothing() -> None:
+    # Boundaries at 50 and 100 (table 0..150): a rule at 130 is past halfway to the
+    # table's bottom edge from 100 and belongs to no boundary; 95 is 100's.
+    assert tm.on_rules([50.0, 100.0], [95.0, 149.0], 0.0, 150.0) == [None, 95.0]
+    assert tm.on_rules([50.0, 100.0], [], 0.0, 150.0) == [None, None]
 
 
 def test_rowspan_cell_in_html() -> None:
