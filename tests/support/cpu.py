@@ -7,9 +7,13 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from dotsocr.engines.cpu.textlines import Line
+from dotsocr.engines.cpu.boxes import union
+from dotsocr.engines.cpu.rules import find_rules
+from dotsocr.engines.cpu.tables import table_html
+from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.sources import open_source
 from dotsocr.sources.base import PageImage, TextChar, TextLayer
 
@@ -63,6 +67,21 @@ def rendered_pages(path: Path, pages: str | None = None, dpi: float = 200) -> li
     """Pages of a PDF rendered by the project's own source, text layers included."""
     with open_source(path, pages=pages, dpi=dpi) as doc:
         return list(doc.pages())
+
+
+def page_lines(path: Path) -> tuple[list[Line], np.ndarray]:
+    """The text-layer lines of a one-page PDF and its rendered image (H x W x 3)."""
+    (page,) = rendered_pages(path)
+    assert page.text_layer is not None and page.image is not None
+    return lines_from_chars(page.text_layer.chars), np.asarray(page.image.convert("RGB"))
+
+
+def page_table_html(path: Path) -> str:
+    """The table filling a one-page PDF, from its text-layer lines and the rules in
+    its image, as assembly reads a Table region."""
+    lines, image = page_lines(path)
+    x1, y1, x2, y2 = union(ln.box for ln in lines)
+    return table_html(lines, rules=find_rules(image, (x1 - 15, y1 - 15, x2 + 15, y2 + 15)))
 
 
 def find_font() -> Path | None:

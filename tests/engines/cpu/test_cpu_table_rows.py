@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.rules import find_rules
 from dotsocr.engines.cpu.tables import table_html
-from dotsocr.engines.cpu.textlines import Line, lines_from_chars
-from support.cpu import TableCells, rendered_pages
+from dotsocr.engines.cpu.textlines import Line
+from support.cpu import TableCells, page_table_html
 
 FONT = 9.0  # points
 PT = 25.4 / 72  # mm per point
@@ -84,14 +83,8 @@ def _table_pdf(
 
 
 def _html(path: Path) -> str:
-    """The table on the page, from its text-layer lines and the rules in its image
-    (as assembly reads a Table region)."""
-    (page,) = rendered_pages(path)
-    assert page.text_layer is not None and page.image is not None
-    lines = lines_from_chars(page.text_layer.chars)
-    x1, y1, x2, y2 = union(ln.box for ln in lines)
-    image = np.asarray(page.image.convert("RGB"))
-    return table_html(lines, rules=find_rules(image, (x1 - 15, y1 - 15, x2 + 15, y2 + 15)))
+    """The table on the page (as assembly reads a Table region)."""
+    return page_table_html(path)
 
 
 def _texts(html: str) -> list[list[str]]:
