@@ -16,6 +16,7 @@ from dotsocr.engines.cpu.cell_text import is_currency_sign, is_number
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.leaders import drop_leaders
 from dotsocr.engines.cpu.picture_tables import looks_like_table, tables_among_pictures
+from dotsocr.engines.cpu.rules import find_rules
 from dotsocr.engines.cpu.table_headers import adopt_headings_above
 from dotsocr.engines.cpu.table_notes import tidy_table_edges
 from dotsocr.engines.cpu.tables import table_html
@@ -242,8 +243,6 @@ def test_numbers_stacked_in_one_band_are_rows_of_their_own(tmp_path: Path) -> No
     lines, image = page_lines(path)
     cells = [ln for ln in lines if not ln.text.startswith("Table")]
     box = union(ln.box for ln in cells)
-    from dotsocr.engines.cpu.rules import find_rules
-
     html = table_html(
         cells, rules=find_rules(image, (box[0] - 30, box[1] - 15, box[2] + 15, box[3] + 15))
     )
