@@ -13,6 +13,7 @@ from dotsocr.model import Document, Element, Page
 from dotsocr.render.json_out import page_json, read_page_elements
 from dotsocr.render.markdown import element_markdown
 from dotsocr.render.sanitize import safe_html
+from dotsocr.sources.base import TextChar
 from support.cjk_pdf import Glyph, column, first_page, row, write_pdf
 
 BASE = "ジョバンニは勢いよく走った。"
@@ -103,3 +104,27 @@ def test_ruby_markup_survives_the_sanitiser() -> None:
 def test_engine_settings_name_ruby_only_when_not_the_default() -> None:
     assert "ruby" not in CpuEngine(CpuEngineOptions()).settings()
     assert CpuEngine(CpuEngineOptions(ruby="html")).settings()["ruby"] == "html"
+
+
+def test_ruby_whose_loose_box_overlaps_its_base_is_found() -> None:
+    # Glyph boxes as PDFium gives them for a LuaTeX-ja heading (font bounding boxes,
+    # so the reading's box reaches into the base's): り over 利, よう over 用, and a
+    # reading over a Latin word.
+    chars = [
+        TextChar("り", (100.6, 41.4, 107.8, 51.8), 7.2),
+        TextChar("利", (97.0, 46.6, 111.4, 67.4), 14.39),
+        TextChar("よ", (111.4, 41.4, 118.6, 51.8), 7.2),
+        TextChar("う", (118.6, 41.4, 125.8, 51.8), 7.2),
+        TextChar("用", (111.4, 46.6, 125.8, 67.4), 14.39),
+        TextChar("方", (125.8, 46.6, 140.2, 67.4), 14.39),
+        TextChar("法", (140.2, 46.6, 154.6, 67.4), 14.39),
+    ]
+    (line,) = lines_from_chars(chars)
+    assert render(line.text, "drop") == "利用方法"
+    assert [(b, r) for b, r, _ in readings(line.text)] == [("利用", "りよう")]
+
+
+def test_kana_ruby_over_a_latin_word(tmp_path: Path) -> None:
+    glyphs = row("本来foo", 50, 100, 12) + row("ほげ", 77, 94, 6) + row("です", 92, 100, 12)
+    (line,) = _lines(tmp_path, glyphs)
+    assert render(line.text, "paren") == "本来foo(ほげ)です"

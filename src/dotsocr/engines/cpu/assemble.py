@@ -38,6 +38,7 @@ from dotsocr.engines.cpu.page_roles import (
     promote_headings,
 )
 from dotsocr.engines.cpu.picture_tables import tables_among_pictures
+from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.region_split import split_heading_region
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
@@ -45,6 +46,11 @@ from dotsocr.engines.cpu.table_headers import adopt_headings_above
 from dotsocr.engines.cpu.table_notes import tidy_table_edges
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
+from dotsocr.engines.cpu.vertical_order import (
+    join_vertical_headings,
+    mark_side_furniture,
+    vertical_reading_order,
+)
 
 #: A picture region larger than this share of the page keeps its text as page text.
 BIG_PICTURE = 0.4
@@ -258,12 +264,17 @@ def _region_blocks(
     """Blocks for one region; lines that must stay page text go to ``loose``."""
     cat = region.category
     if cat == "Picture":
+        if is_text_block(region.box, lines):
+            loose.extend(lines)  # text the layout model called a picture (:mod:`picture_text`)
+            return []
         if area(region.box) > BIG_PICTURE * page_area:
             # A "picture" over most of the page is a drawing or a misdetected page:
             # its text is page text, not labels to drop.
             loose.extend(lines)
         else:
-            for par in group_paragraphs(lines):
+            kept = kept_lines(lines)
+            loose.extend(kept)
+            for par in group_paragraphs([ln for ln in lines if ln not in kept]):
                 if _large_paragraph(par):
                     loose.extend(par)
         return [Block("Picture", region.box)]
@@ -368,6 +379,12 @@ def assemble(
     if first_page:
         mark_title(blocks, body, height)
     mark_formulas(blocks)
+    if vertical:
+        blocks = join_vertical_headings(blocks)
+    mark_side_furniture(blocks, width)
     furniture = [_FURNITURE.get(b.category, "") for b in blocks]
-    order = reading_order([b.box for b in blocks], rtl=rtl or vertical, furniture=furniture)
+    if vertical:
+        order = vertical_reading_order([b.box for b in blocks], furniture)
+    else:
+        order = reading_order([b.box for b in blocks], rtl=rtl, furniture=furniture)
     return footnotes_last([blocks[i] for i in order])

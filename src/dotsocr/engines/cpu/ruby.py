@@ -36,7 +36,10 @@ _ANNOTATION = re.compile(f"{ANCHOR}([^{SEPARATOR}]*){SEPARATOR}([^{TERMINATOR}]*
 MAX_RATIO = 0.7
 #: Widest gap between a reading and its base, in the reading's size.
 MAX_GAP = 0.6
-#: How far a reading may reach into its base's box, in the base's size (loose boxes).
+#: Share of a base glyph a reading must span to be its reading.
+COVER = 0.6
+#: How far a reading's middle may reach into its base's box, as a share of the
+#: base box's height (width, beside vertical text); loose boxes overlap.
 MAX_OVERLAP = 0.25
 
 
@@ -54,23 +57,34 @@ def _is_kana(ch: str) -> bool:
     return 0x3041 <= cp <= 0x30FF or 0x31F0 <= cp <= 0x31FF or 0xFF66 <= cp <= 0xFF9D
 
 
+def _base_glyph(text: str) -> bool:
+    """A glyph that can carry ruby: a CJK character, or a letter (kana over Latin
+    words, as in ほげ over foo)."""
+    return len(text) == 1 and (is_cjk(text) or text.isalpha())
+
+
 def _size(ch: TextChar) -> float:
     """A CJK glyph's em: the larger side of its box (loose boxes are an em square)."""
     return max(ch.box[2] - ch.box[0], ch.box[3] - ch.box[1])
 
 
 def _above(r: Box, b: Box, rs: float, bs: float) -> bool:
-    """``r`` sits just above ``b`` and overlaps it across."""
-    gap = b[1] - r[3]
-    if not -MAX_OVERLAP * bs <= gap <= MAX_GAP * rs:
+    """``r`` sits just above ``b`` and overlaps it across: its middle no lower than
+    a little below the base's top (loose boxes, sized by the font's bounding box,
+    overlap), its bottom above the base's middle."""
+    if b[1] - r[3] > MAX_GAP * rs or r[3] >= (b[1] + b[3]) / 2:
+        return False
+    if (r[1] + r[3]) / 2 > b[1] + MAX_OVERLAP * (b[3] - b[1]):
         return False
     return min(r[2], b[2]) - max(r[0], b[0]) > 0.3 * rs
 
 
 def _right_of(r: Box, b: Box, rs: float, bs: float) -> bool:
-    """``r`` sits just right of ``b`` and overlaps it down the column."""
-    gap = r[0] - b[2]
-    if not -MAX_OVERLAP * bs <= gap <= MAX_GAP * rs:
+    """``r`` sits just right of ``b`` and overlaps it down the column (the same
+    tests as :func:`_above`, turned)."""
+    if r[0] - b[2] > MAX_GAP * rs or r[0] <= (b[0] + b[2]) / 2:
+        return False
+    if (r[0] + r[2]) / 2 < b[2] - MAX_OVERLAP * (b[2] - b[0]):
         return False
     return min(r[3], b[3]) - max(r[1], b[1]) > 0.3 * rs
 
@@ -138,7 +152,7 @@ def find_ruby(chars: Sequence[TextChar]) -> tuple[list[int], list[RubyGroup]]:
         best: tuple[float, int, bool] | None = None
         for j in sorted(grid.near(r.box, 2 * rs)):
             b = chars[j]
-            if j == i or len(b.text) != 1 or not is_cjk(b.text):
+            if j == i or not _base_glyph(b.text):
                 continue
             bs = _size(b)
             if rs > MAX_RATIO * bs:
@@ -188,7 +202,7 @@ def _tie(
     chars: Sequence[TextChar], reading: list[int], owner: dict[int, tuple[int, bool]]
 ) -> RubyGroup:
     """The base glyphs under a reading: those of its base line that the reading's
-    span covers by their middle (a reading may overhang its base a little)."""
+    span covers for the most part (a reading may overhang its neighbours a little)."""
     vertical = owner[reading[0]][1]
     boxes = [chars[i].box for i in reading]
     lo = min(b[1] if vertical else b[0] for b in boxes)
@@ -198,22 +212,51 @@ def _tie(
     span: set[int] = set()
     # Neighbours of the first base on its line, whose middle lies under the reading.
     for j, ch in enumerate(chars):
-        if j in owner or len(ch.text) != 1 or not is_cjk(ch.text):
+        if j in owner or not _base_glyph(ch.text):
             continue
         b = ch.box
         if vertical:
             same = min(b[2], ref[2]) - max(b[0], ref[0]) > 0.5 * (ref[2] - ref[0])
-            mid = (b[1] + b[3]) / 2
+            start, end = b[1], b[3]
         else:
             same = min(b[3], ref[3]) - max(b[1], ref[1]) > 0.5 * (ref[3] - ref[1])
-            mid = (b[0] + b[2]) / 2
-        if same and lo <= mid <= hi and abs(_size(ch) - _size(chars[bases[0]])) < 0.2 * _size(ch):
+            start, end = b[0], b[2]
+        # A reading may overhang the glyphs beside its base by up to half of them.
+        covered = min(end, hi) - max(start, lo) >= COVER * (end - start)
+        if same and covered and abs(_size(ch) - _size(chars[bases[0]])) < 0.2 * _size(ch):
             span.add(j)
     if not span:  # a reading narrower than the middle of any base: its nearest base
         span = set(bases[:1])
+    if not vertical and any(chars[j].text.isascii() for j in span):
+        span = _whole_words(chars, span, owner)
     along = 1 if vertical else 0
     glyphs = sorted((chars[i] for i in reading), key=lambda c: c.box[along])
     return RubyGroup(glyphs, sorted(span), vertical)
+
+
+def _whole_words(
+    chars: Sequence[TextChar], span: set[int], owner: dict[int, tuple[int, bool]]
+) -> set[int]:
+    """A reading over Latin letters belongs to the whole word they are part of."""
+    out = set(span)
+    grown = True
+    while grown:
+        grown = False
+        for j, ch in enumerate(chars):
+            if j in out or j in owner or not (ch.text.isascii() and ch.text.isalpha()):
+                continue
+            b = ch.box
+            for k in list(out):
+                o = chars[k].box
+                h = o[3] - o[1]
+                gap = max(b[0] - o[2], o[0] - b[2])
+                if chars[k].text.isascii() and -0.1 * h <= gap <= 0.05 * h and (
+                    min(b[3], o[3]) - max(b[1], o[1]) > 0.7 * h
+                ):
+                    out.add(j)
+                    grown = True
+                    break
+    return out
 
 
 # --- carrying readings in text ---------------------------------------------------

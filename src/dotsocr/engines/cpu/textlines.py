@@ -406,6 +406,7 @@ def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
     prev: TextChar | None = None
     spread = _spaced_out(run)
     opens, closes = _ruby_marks(run, notes or {})
+    last_glyph = ""
     for i, ch in enumerate(run.chars):
         text = _glyph_text(ch, not any(p.strip() for p in parts))
         if not text:
@@ -416,12 +417,14 @@ def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
             if gap > SPACE_GAP * size:
                 pending = ""
         if pending is not None and parts:
-            if spread and pending == " " and is_cjk(parts[-1][-1]) and is_cjk(text[0]):
+            left = last_glyph[-1]
+            if spread and pending == " " and is_cjk(left) and is_cjk(text[0]):
                 pending = ""
-            parts.append(_space(pending, parts[-1][-1], text[0], prev, ch, size))
+            parts.append(_space(pending, left, text[0], prev, ch, size))
         if i in opens:
             parts.append(ANCHOR)
         parts.append(text)
+        last_glyph = text
         if i in closes:
             parts.append(f"{SEPARATOR}{closes[i]}{TERMINATOR}")
         pending = run.spaces.get(i)

@@ -1,0 +1,155 @@
+"""Vertical (縦書き) pages: reading order, whole headings, furniture in the margins.
+
+A vertical page reads its columns right to left, but a two-tier (二段組) page
+reads the whole upper tier before the lower one: tiers come before columns. So the
+cut here tries horizontal gaps (tiers, bands) first and columns second, the other
+way round from a horizontal page. A vertical heading the layout model or the line
+finder cut in two (第一章 | 銀河ステーション) is put back together, and short
+vertical lines standing in the side margins, outside the body's block, are running
+heads (柱) or chapter tabs: page furniture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.boxes import Box, area, inside_ratio, union
+from dotsocr.engines.cpu.scripts import is_cjk
+
+#: Narrowest gap (pixels) between tiers or columns that the cut takes.
+MIN_GAP = 6.0
+#: Share of the page width at either side where running heads and tabs stand.
+SIDE_BAND = 0.1
+#: Longest text a running head or side tab has.
+FURNITURE_CHARS = 40
+_HEADINGS = frozenset({"Section-header", "Title"})
+_TEXT = frozenset({"Text", "Section-header", "Title", "List-item"})
+
+
+def _groups(boxes: Sequence[Box], idxs: list[int], axis: int) -> list[list[int]]:
+    lo, hi = (0, 2) if axis == 0 else (1, 3)
+    order = sorted(idxs, key=lambda i: (boxes[i][lo], boxes[i][hi]))
+    groups: list[list[int]] = []
+    end = float("-inf")
+    for i in order:
+        if not groups or boxes[i][lo] - end >= MIN_GAP:
+            groups.append([i])
+            end = boxes[i][hi]
+        else:
+            groups[-1].append(i)
+            end = max(end, boxes[i][hi])
+    return groups
+
+
+def _order(boxes: Sequence[Box], idxs: list[int], depth: int) -> list[int]:
+    if len(idxs) <= 1 or depth > 64:
+        return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
+    tiers = _groups(boxes, idxs, 1)
+    if len(tiers) > 1:
+        return [i for t in tiers for i in _order(boxes, t, depth + 1)]
+    cols = _groups(boxes, idxs, 0)
+    if len(cols) > 1:
+        return [i for c in reversed(cols) for i in _order(boxes, c, depth + 1)]
+    return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
+
+
+def vertical_reading_order(boxes: Sequence[Box], furniture: Sequence[str] = ()) -> list[int]:
+    """Indices of ``boxes`` in the reading order of a vertical page: tiers top to
+    bottom, columns right to left within each. ``furniture`` ("header"/"footer" by
+    index) is read before and after the body; a box holding others (a picture over
+    its labels) goes just before the first of them."""
+    role = {i: r for i, r in enumerate(furniture) if r in ("header", "footer")}
+    held_by: dict[int, list[int]] = {}
+    for i, outer in enumerate(boxes):
+        if i in role:
+            continue
+        inner = [
+            j
+            for j, b in enumerate(boxes)
+            if j != i and inside_ratio(b, outer) > 0.8 and area(b) < area(outer)
+        ]
+        if inner:
+            held_by[i] = inner
+    rest = [i for i in range(len(boxes)) if i not in role and i not in held_by]
+    side = sorted(
+        (i for i, r in role.items() if r == "header"), key=lambda i: (boxes[i][1], -boxes[i][2])
+    )
+    feet = sorted(
+        (i for i, r in role.items() if r == "footer"), key=lambda i: (boxes[i][1], -boxes[i][2])
+    )
+    order = [*side, *_order(boxes, rest, 0), *feet]
+    position = {i: k for k, i in enumerate(order)}
+    placed = [(float(k), 0, i) for k, i in enumerate(order)]
+    for c, inner in held_by.items():
+        firsts = [position[j] for j in inner if j in position]
+        placed.append((min(firsts) - 0.5 if firsts else len(order) + c, 1, c))
+    return [i for _, _, i in sorted(placed)]
+
+
+def _vertical(block: Block) -> bool:
+    return bool(block.lines) and all(ln.vertical for ln in block.lines)
+
+
+def join_vertical_headings(blocks: list[Block]) -> list[Block]:
+    """One heading for side-by-side vertical heading blocks of about one size
+    (a chapter number in one column, its title in the next): right one first."""
+    out = list(blocks)
+    merged = True
+    while merged:
+        merged = False
+        for a in out:
+            if a.category not in _HEADINGS or not _vertical(a):
+                continue
+            for b in out:
+                if b is a or b.category not in _HEADINGS or not _vertical(b):
+                    continue
+                if not _side_by_side(a, b):
+                    continue
+                right, left = (a, b) if a.box[2] >= b.box[2] else (b, a)
+                right.lines = [*right.lines, *left.lines]
+                right.box = union([right.box, left.box])
+                right.text = f"{right.text or ''}{left.text or ''}"
+                if "Title" in (a.category, b.category):
+                    right.category = "Title"
+                out.remove(left)
+                merged = True
+                break
+            if merged:
+                break
+    return out
+
+
+def _side_by_side(a: Block, b: Block) -> bool:
+    size = max(min(a.size, b.size), 1.0)
+    if max(a.size, b.size) > 1.6 * size:
+        return False
+    gap = max(a.box[0] - b.box[2], b.box[0] - a.box[2])
+    overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    shorter = min(a.box[3] - a.box[1], b.box[3] - b.box[1])
+    return -0.2 * size <= gap <= 1.0 * size and overlap > 0.3 * shorter
+
+
+def mark_side_furniture(blocks: list[Block], width: int) -> None:
+    """Short vertical text in a side margin, apart from the body's block, is a
+    running head or a chapter tab: Page-header (in place)."""
+    body = [
+        b
+        for b in blocks
+        if b.category in ("Text", "List-item") and len((b.text or "").strip()) >= 15
+    ]
+    if not body or width <= 0:
+        return
+    frame = union(b.box for b in body)
+    size = max(sorted(b.size for b in body)[len(body) // 2], 1.0)
+    for b in blocks:
+        if b in body or b.category not in _TEXT or not _vertical(b):
+            continue
+        if not any(is_cjk(c) for c in b.text or ""):
+            continue  # turned Latin at a margin (an arXiv stamp) is left as it was
+        if len((b.text or "").strip()) > FURNITURE_CHARS:
+            continue
+        left_margin = b.box[2] <= frame[0] - 0.5 * size and b.box[2] <= SIDE_BAND * width
+        right_margin = b.box[0] >= frame[2] + 0.5 * size and b.box[0] >= (1 - SIDE_BAND) * width
+        if left_margin or right_margin:
+            b.category = "Page-header"

@@ -1,0 +1,101 @@
+"""Vertical (縦書き) pages as a reader takes them: tiers top to bottom before
+columns right to left, a heading in one piece, running heads and side tabs as page
+furniture, and no text lost because the layout model called it a picture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dotsocr.engines.cpu.assemble import assemble
+from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.layout import Region
+from dotsocr.engines.cpu.textlines import Line, lines_from_chars
+from dotsocr.engines.cpu.vertical_order import (
+    join_vertical_headings,
+    mark_side_furniture,
+    vertical_reading_order,
+)
+from support.cjk_pdf import Glyph, column, first_page, write_pdf
+
+SIZE = 12.0
+
+
+def _col(text: str, x: float, y: float, size: float = SIZE) -> Line:
+    box = (x, y, x + size, y + size * len(text))
+    return Line(text=text, box=box, size=size, vertical=True)
+
+
+def _text(lines: list[Line], category: str = "Text") -> Block:
+    box = (
+        min(ln.box[0] for ln in lines),
+        min(ln.box[1] for ln in lines),
+        max(ln.box[2] for ln in lines),
+        max(ln.box[3] for ln in lines),
+    )
+    return Block(category, box, lines, "".join(ln.text for ln in lines))
+
+
+def test_two_tiers_are_read_tier_by_tier_each_right_to_left() -> None:
+    # Upper tier: columns at x 300 and 280; lower tier likewise, below a gap.
+    boxes = [
+        (280, 300, 292, 420),  # lower tier, left column
+        (300, 100, 312, 220),  # upper tier, right column
+        (300, 300, 312, 420),  # lower tier, right column
+        (280, 100, 292, 220),  # upper tier, left column
+    ]
+    assert vertical_reading_order(boxes) == [1, 3, 2, 0]
+
+
+def test_a_full_height_title_column_comes_before_the_tiers() -> None:
+    boxes = [(280, 300, 292, 420), (330, 100, 345, 420), (280, 100, 292, 220)]
+    assert vertical_reading_order(boxes) == [1, 2, 0]
+
+
+def test_furniture_is_read_before_and_after_the_body() -> None:
+    boxes = [(300, 100, 312, 220), (500, 20, 560, 32), (280, 100, 292, 220)]
+    assert vertical_reading_order(boxes, ["", "header", ""]) == [1, 0, 2]
+
+
+def test_a_vertical_heading_cut_in_two_is_one_heading() -> None:
+    number = _text([_col("第一章", 400, 100, 16)], "Section-header")
+    title = _text([_col("銀河ステーション", 382, 100, 16)], "Section-header")
+    body = _text([_col("そしてジョバンニはすぐうしろの天気輪の柱が", 340, 100)])
+    blocks = join_vertical_headings([title, body, number])
+    heads = [b for b in blocks if b.category == "Section-header"]
+    assert [b.text for b in heads] == ["第一章銀河ステーション"]
+    assert len(blocks) == 2
+
+
+def test_side_tabs_and_running_heads_in_the_margin_are_page_headers() -> None:
+    width = 600
+    body = [_text([_col("本文の行です。" * 3, x, 100)]) for x in (400, 380, 360, 340)]
+    tab = _text([_col("第４章\u3000銀河鉄道", 580, 300, 10)])
+    near = _text([_col("見出しです", 430, 100, 14)], "Section-header")
+    blocks = [*body, tab, near]
+    mark_side_furniture(blocks, width)
+    assert tab.category == "Page-header"
+    assert near.category == "Section-header"
+    assert all(b.category == "Text" for b in body)
+
+
+def test_text_the_layout_model_calls_a_picture_is_kept(tmp_path: Path) -> None:
+    glyphs: list[Glyph] = []
+    novel = ["ジョバンニは勢いよく走った。", "カムパネルラもすぐ続いた。", "銀河の岸は遠かった。"]
+    for k, text in enumerate(novel):
+        glyphs += column(text, 400 - 20 * k, 100, SIZE)
+    page = first_page(write_pdf(tmp_path / "novel.pdf", glyphs))
+    assert page.text_layer is not None
+    lines = lines_from_chars(page.text_layer.chars)
+    picture = Region((330.0, 90.0, 420.0, 300.0), "figure", 0.9)
+    blocks = assemble(lines, [picture], 595, 842)
+    text = "".join(b.text or "" for b in blocks)
+    for sentence in novel:
+        assert sentence in text
+    assert text.index(novel[0]) < text.index(novel[1]) < text.index(novel[2])
+
+
+def test_a_real_picture_keeps_dropping_its_small_latin_labels() -> None:
+    labels = [Line("axis", (100, 100, 130, 110), 10), Line("2020", (200, 300, 230, 310), 10)]
+    picture = Region((50.0, 50.0, 450.0, 450.0), "figure", 0.9)
+    blocks = assemble(labels, [picture], 1000, 1400)
+    assert [b.category for b in blocks] == ["Picture"]
