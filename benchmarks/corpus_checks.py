@@ -248,27 +248,36 @@ def load_corpus(
 # --- evaluating ----------------------------------------------------------------------
 
 
+_STRAY_LT = re.compile(r"<(?![A-Za-z/!])")
+
+
+def plain(markdown: str) -> str:
+    """norm_plain, with a "<" that opens no tag (``T1 < |M|``) kept as text: the tag
+    pattern would otherwise swallow everything up to the next ">" on the page."""
+    return norm_plain(_STRAY_LT.sub("&lt;", markdown))
+
+
 def heading_lines(markdown: str) -> list[tuple[int, str]]:
     """(level, normalised text) of each Markdown heading line."""
     out = []
     for line in markdown.splitlines():
         m = _HEADING.match(line)
         if m:
-            out.append((len(m.group(1)), norm_plain(m.group(2))))
+            out.append((len(m.group(1)), plain(m.group(2))))
     return out
 
 
 def check_passes(check: CorpusCheck, out: Output) -> bool:
     nohf = out.pages_nohf.get(check.page, "")
     if check.type == "present":
-        return _find(check.text, norm_plain(nohf)) >= 0
+        return _find(check.text, plain(nohf)) >= 0
     if check.type == "absent":
         # running heads are often in small caps: any casing of them is a failure; a
         # page number inside a longer number (7,723,293; 6.68) is not that number
         pattern = r"(?<!\w)(?<!\d[.,])" + re.escape(check.text) + r"(?![.,]\d)(?!\w)"
-        return not re.search(pattern, norm_plain(nohf), re.IGNORECASE)
+        return not re.search(pattern, plain(nohf), re.IGNORECASE)
     if check.type == "order":
-        hay = norm_plain(nohf)
+        hay = plain(nohf)
         a, b = _find(check.before, hay), _find(check.after, hay)
         return 0 <= a < b
     if check.type == "heading":
@@ -276,7 +285,7 @@ def check_passes(check: CorpusCheck, out: Output) -> bool:
         heads = heading_lines(nohf)
         want = check.text.casefold()
         if check.level == 0:
-            present = _find(check.text, norm_plain(nohf)) >= 0
+            present = _find(check.text, plain(nohf)) >= 0
             return present and all(_find(want, text.casefold()) < 0 for _, text in heads)
         return any(lv == check.level and _find(want, t.casefold()) >= 0 for lv, t in heads)
     if check.type in JA_CHECK_TYPES and run_ja_check is not None:

@@ -190,6 +190,14 @@ def test_absent_fails_when_the_running_head_is_in_the_body_in_any_case():
     assert cc.check_passes(_check(type="absent", text="723"), out)
 
 
+def test_a_less_than_sign_in_text_does_not_hide_the_rest_of_the_page():
+    out = _out(
+        "if T1 < |M| and T2 < mapscore then link\n\nFigure 6: Computing clusters.\n\n<table>"
+    )
+    assert cc.check_passes(_check(type="present", text="Figure 6: Computing clusters."), out)
+    assert cc.check_passes(_check(type="present", text="if T1 < |M| and T2"), out)
+
+
 def test_order_needs_both_snippets_in_reading_order():
     out = _out(PAGE)
     ok = _check(type="order", before="news articles are created", after="retrieve events")
