@@ -24,7 +24,7 @@ A third row, ``hybrid``, takes the rules' grid for a table ruled into columns wh
 neither grid has a spanning cell, and the model's grid for every other table.
 
     python benchmarks/table_model.py [--docs eu-001,eu-015] [--model-file PATH]
-        [--margin PX] [--ocr] [--data DIR]
+        [--margin PX] [--ocr [--ocr-cache DIR]] [--no-rules] [--tables] [--data DIR]
 
 Times are milliseconds per table region, wall clock and process CPU time (the
 latter stays honest on a machine shared with other work): the model's (inference
@@ -35,6 +35,7 @@ warm-up table.
 from __future__ import annotations
 
 import argparse
+import pickle
 import statistics
 import sys
 import time
@@ -108,13 +109,22 @@ def points_to_pixels(box: Box, dpi: float, height_px: int) -> Box:
     return (x1 * s, height_px - y2 * s, x2 * s, height_px - y1 * s)
 
 
-def load_page(pdf: Path, number: int, ocr: bool) -> Page:
+def load_page(pdf: Path, number: int, ocr: bool, cache: Path | None = None) -> Page:
+    """The page rendered as the engine renders it, with its lines; OCR lines are
+    kept in ``cache`` (a folder) when one is given, since OCR is the slow part."""
     with open_source(pdf, pages=str(number)) as doc:
         page = next(iter(doc.pages()))
     assert page.image is not None and page.dpi is not None
     image = to_bgr(page.image)
     if ocr:
-        lines = ocr_lines(image)
+        kept = cache / f"{pdf.stem}-page{number}.pickle" if cache else None
+        if kept is not None and kept.is_file():
+            lines = pickle.loads(kept.read_bytes())
+        else:
+            lines = ocr_lines(image)
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                kept.write_bytes(pickle.dumps(lines))
     else:
         layer = page.text_layer
         lines = lines_from_chars(layer.chars) if layer is not None else []
@@ -186,6 +196,7 @@ def run_document(
     ocr: bool,
     timer: Timer,
     no_rules: bool = False,
+    cache: Path | None = None,
 ) -> list[TableResult]:
     regions = {t.table_id: t for t in read_region_xml(pdf.with_name(f"{pdf.stem}-reg.xml"))}
     structure = read_structure_xml(pdf.with_name(f"{pdf.stem}-str.xml"))
@@ -202,7 +213,7 @@ def run_document(
         kinds = []
         for region in located.regions:
             if region.page not in pages:
-                pages[region.page] = load_page(pdf, region.page, ocr)
+                pages[region.page] = load_page(pdf, region.page, ocr, cache)
             page = pages[region.page]
             box = points_to_pixels(region.box, page.dpi, page.image.shape[0])
             lines = region_lines(page, box)
@@ -286,6 +297,7 @@ def main() -> None:
     parser.add_argument("--model-file", type=Path, help="a SLANet ONNX file (default: wheel's)")
     parser.add_argument("--margin", type=float, default=4.0, help="crop margin, page pixels")
     parser.add_argument("--ocr", action="store_true", help="OCR lines instead of the text layer")
+    parser.add_argument("--ocr-cache", type=Path, help="folder keeping OCR lines between runs")
     parser.add_argument("--tables", action="store_true", help="print every table's scores")
     parser.add_argument(
         "--no-rules", action="store_true", help="fill the model's cells without the ruling lines"
@@ -303,7 +315,9 @@ def main() -> None:
     timer = Timer()
     by_doc: dict[str, list[TableResult]] = {}
     for i, pdf in enumerate(pdfs):
-        results = run_document(pdf, model, args.margin, args.ocr, timer, args.no_rules)
+        results = run_document(
+            pdf, model, args.margin, args.ocr, timer, args.no_rules, args.ocr_cache
+        )
         if i == 0:  # the first table paid for loading the sessions
             for values in timer.seconds.values():
                 del values[:1]

@@ -152,6 +152,18 @@ def test_cells_filled_word_by_word_with_spans_and_empty_cells() -> None:
     ]
 
 
+def test_an_ocr_line_over_two_cells_is_parted_by_the_columns() -> None:
+    # OCR boxed "Costs" and "12" of two cells as one line (no glyph boxes): each
+    # word gets its share of the line's width (12 characters over 120 pixels).
+    line = Line("Costs     12", (10, 90, 130, 110), 20)
+    assert [(w.text, w.box) for w in tm.words(line)] == [
+        ("Costs", (10.0, 90, 60.0, 110)),
+        ("12", (110.0, 90, 130.0, 110)),
+    ]
+    cells = [_cell(0, 0, (0, 80, 100, 120)), _cell(0, 1, (100, 80, 200, 120))]
+    assert tm.cell_texts(cells, [line]) == ["Costs", "12"]
+
+
 def test_a_word_outside_every_cell_goes_to_the_nearest() -> None:
     cells = [_cell(0, 0, (0, 0, 100, 40)), _cell(0, 1, (100, 0, 200, 40))]
     lines = [Line("a", (10, 10, 20, 30), 20), Line("b", (205, 10, 215, 30), 20)]

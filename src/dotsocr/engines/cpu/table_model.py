@@ -331,9 +331,33 @@ def predict_cells(
 # -- filling the cells with text ----------------------------------------------------
 
 
+def ocr_words(line: Line) -> list[Line]:
+    """An OCR line (no glyph boxes) cut at its spaces, each word given the share of
+    the line's width its characters take: OCR boxes two cells set close together
+    as one line, and the model's columns then part them."""
+    text = line.text
+    if line.vertical or not text.strip() or len(text.split()) < 2:
+        return [line]
+    step = line.width / len(text)
+    x, top, bottom = line.box[0], line.box[1], line.box[3]
+    return [
+        Line(
+            text=m.group(),
+            box=(x + m.start() * step, top, x + m.end() * step, bottom),
+            size=line.size,
+            bold=line.bold,
+            score=line.score,
+        )
+        for m in re.finditer(r"\S+", text)
+    ]
+
+
 def words(line: Line) -> list[Line]:
-    """A text-layer line cut into words where its glyphs leave a gap (or its text a
-    space): the pieces that go to cells. An OCR line (no glyphs) stays whole."""
+    """A line cut into words: a text-layer line where its glyphs leave a gap (or its
+    text a space), an OCR line at its spaces (``ocr_words``); the pieces that go
+    to cells."""
+    if not line.glyphs:
+        return ocr_words(line)
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
     letters = [c for c in line.text if not c.isspace()]
     if len(glyphs) < 2 or line.vertical:
