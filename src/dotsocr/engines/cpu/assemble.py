@@ -19,6 +19,7 @@ import numpy as np
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
+from dotsocr.engines.cpu.chart_axes import has_tick_axis
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.layout import Region
@@ -267,9 +268,9 @@ def _region_blocks(
         if is_text_block(region.box, lines):
             loose.extend(lines)  # text the layout model called a picture (:mod:`picture_text`)
             return []
-        if area(region.box) > BIG_PICTURE * page_area:
+        if area(region.box) > BIG_PICTURE * page_area and not has_tick_axis(lines):
             # A "picture" over most of the page is a drawing or a misdetected page:
-            # its text is page text, not labels to drop.
+            # its text is page text, not labels to drop. A chart's stays its own.
             loose.extend(lines)
         else:
             kept = kept_lines(lines)

@@ -34,6 +34,8 @@ CAPTION = re.compile(
     r"\u56fe|\u8868|\u56f3|\u5716)\s*(?-i:[\dA-Z])[\d.\-:]*",
     re.IGNORECASE,
 )
+#: Type this many times the body size is display type (titles, not captions).
+DISPLAY_SIZE = 1.5
 _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 _BADGE = re.compile(r"^\s*\d{1,2}\s*$")
 _SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\w")
@@ -240,7 +242,9 @@ def mark_captions(blocks: Sequence[Block], height: int, body: float = 0.0) -> No
         if b.category == "Caption" and CAPTION.match(b.text) and not is_caption_text(b.text):
             b.category = "Text"
             continue
-        if b.category == "Caption" and _numbered_heading(b, body):
+        if b.category == "Caption" and (
+            _numbered_heading(b, body) or _display_heading(b, body)
+        ):
             b.category = "Section-header"
             continue
         if b.category != "Text" or len(b.lines) > 6 or not is_caption_text(b.text):
@@ -252,6 +256,17 @@ def mark_captions(blocks: Sequence[Block], height: int, body: float = 0.0) -> No
             if overlap > 0 and gap <= near:
                 b.category = "Caption"
                 break
+
+
+def _display_heading(block: Block, body: float) -> bool:
+    """A "caption" with no "Table 2"/"Figure 1" label, set in type far larger than
+    the body (a report's title over its one big table), is a heading."""
+    return (
+        body > 0
+        and not CAPTION.match(block.text or "")
+        and len(block.lines) <= 3
+        and block.size >= DISPLAY_SIZE * body
+    )
 
 
 def mark_formulas(blocks: Sequence[Block]) -> None:

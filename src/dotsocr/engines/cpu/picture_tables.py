@@ -1,11 +1,12 @@
-"""Ruled tables the layout model calls Picture.
+"""Ruled tables the layout model calls Picture, and charts it calls Table.
 
 The layout detector often boxes a small ruled table as a figure, and a figure's
 text is taken for labels and dropped, so the table's text is lost. A picture is a
 table when its own caption says so ("Table 2: ..."), or, with no caption, when
 ruling lines cross it and its text fills a grid. A "Figure" caption keeps it a
 picture, and a chart never fills a grid: its tick labels make one row and one
-column with empty space between them.
+column with empty space between them; a "table" that is such a chart is a
+picture (:mod:`chart_axes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from dotsocr.engines.cpu.boxes import Box, h_overlap
+from dotsocr.engines.cpu.chart_axes import has_tick_axis, looks_like_chart
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.page_roles import CAPTION
 from dotsocr.engines.cpu.rules import find_rules
@@ -69,8 +71,8 @@ def looks_like_table(
     if says is False or len(lines) < 4 or any(ln.vertical for ln in lines):
         return False
     rules = find_rules(image, box)
-    if says is None and len(rules.ys) < 2:
-        return False
+    if says is None and (len(rules.ys) < 2 or has_tick_axis(lines)):
+        return False  # gridlines and an axis of ticks: a chart
     rows, cols, fill = _grid_fill(table_html(lines, rtl, rules))
     if says:
         return rows >= 2 and cols >= 2 and fill >= FILL_CAPTIONED
@@ -84,7 +86,8 @@ def tables_among_pictures(
     image: np.ndarray | None,
     rtl: bool,
 ) -> list[Region]:
-    """``regions`` with each Picture that is really a table relabelled "table"."""
+    """``regions`` with each Picture that is really a table relabelled "table", and
+    each Table that is really a chart relabelled "figure"."""
     caption_lines = list(loose)
     for i, region in enumerate(regions):
         if region.category == "Caption":
@@ -95,5 +98,15 @@ def tables_among_pictures(
             region.box, owned[i], caption_beside(region.box, caption_lines), image, rtl
         ):
             region = replace(region, label="table")
+        elif region.category == "Table" and _is_chart(region.box, owned[i], image, rtl):
+            region = replace(region, label="figure")
         out.append(region)
     return out
+
+
+def _is_chart(box: Box, lines: Sequence[Line], image: np.ndarray | None, rtl: bool) -> bool:
+    """Whether a table region is a chart (see :mod:`chart_axes`)."""
+    if len(lines) < 4 or not has_tick_axis(lines):
+        return False
+    _, _, fill = _grid_fill(table_html(lines, rtl, find_rules(image, box)))
+    return looks_like_chart(lines, fill)

@@ -4,7 +4,7 @@ Financial statements put a spanning heading ("Year Ended December 31,", "Three
 Months Ended June 30,") over the amount columns, a line above the years. The layout
 model often draws the table box from the years down, and calls the spanning
 heading a caption or a line of text. Such a line sits close on top of the table,
-over its data columns and not over its label column, and is no sentence and no
+over its data columns and not over its label column, set in the table's type, and is no sentence and no
 "Table 2: ..." caption: it is the table's first row, spanning the columns under it.
 """
 
@@ -25,6 +25,8 @@ HEADING_GAP_LINES = 1.2
 #: The heading starts right of this share of the table's width (the label column).
 LABEL_SHARE = 0.25
 MAX_HEADING_CHARS = 80
+#: A column heading is set in the table's type, not this much larger.
+HEADING_SIZE = 1.25
 _CANDIDATES = ("Caption", "Text", "Section-header")
 
 
@@ -34,6 +36,8 @@ def _heading_over(block: Block, table: Block) -> bool:
     text = (block.text or "").strip()
     if not text or len(text) > MAX_HEADING_CHARS or text.endswith(".") or CAPTION.match(text):
         return False
+    if block.size > HEADING_SIZE * table.size:
+        return False  # display type over the table: its title, not a column heading
     height = max(ln.height for ln in block.lines)
     gap = table.box[1] - block.box[3]
     width = table.box[2] - table.box[0]
