@@ -91,8 +91,13 @@ def section_level(text: str) -> int:
 
 
 def _heading_text(text: str) -> str:
-    """One line, without any Markdown heading marks the model already put there."""
-    return " ".join(text.lstrip("#").split())
+    """One line, without any Markdown heading marks the model already put there; a
+    full-width space (U+3000, as after a Japanese list marker) is text and stays."""
+    return _BREAKS.sub(" ", text.lstrip("#")).strip(" ")
+
+
+#: Runs of whitespace a heading line folds into one space (not U+3000).
+_BREAKS = re.compile(r"[^\S\u3000]+")
 
 
 def _caption_beside(elements: Sequence[Element], i: int) -> str:

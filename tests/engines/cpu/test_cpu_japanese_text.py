@@ -24,10 +24,12 @@ def _texts(tmp_path: Path, glyphs: list[Glyph]) -> list[str]:
     return [ln.text for ln in _lines(tmp_path, glyphs)]
 
 
-def test_no_space_between_japanese_and_latin_where_the_pdf_has_none(tmp_path: Path) -> None:
-    # A quarter em between 成 and AI, as Japanese typesetting sets it, no space character.
-    glyphs = row("生成", 50, 100, 12) + row("AI", 77, 100, 12) + row("の利用を", 92, 100, 12)
+def test_no_space_between_japanese_and_latin_where_the_page_shows_none(tmp_path: Path) -> None:
+    glyphs = row("生成AIの利用を", 50, 100, 12)
     assert _texts(tmp_path, glyphs) == ["生成AIの利用を"]
+    # A quarter em (TeX's space between Japanese and Latin) reads as a space.
+    glyphs = row("jlreq-deluxe", 50, 130, 12) + row("パッケージ", 125, 130, 12)
+    assert _texts(tmp_path, glyphs)[-1] == "jlreq-deluxe パッケージ"
 
 
 def test_a_line_join_between_japanese_and_latin_or_digits_adds_no_space(

@@ -70,10 +70,14 @@ def test_side_tabs_and_running_heads_in_the_margin_are_page_headers() -> None:
     width = 600
     body = [_text([_col("本文の行です。" * 3, x, 100)]) for x in (400, 380, 360, 340)]
     tab = _text([_col("第４章\u3000銀河鉄道", 580, 300, 10)])
+    # 第|4|章 as PDFium gives a tab whose digit stands upright: three one-glyph lines.
+    glyphs = [Line(t, (582, 200 + 12 * k, 592, 211 + 12 * k), 10) for k, t in enumerate("第4章")]
+    number = _text(glyphs)
     near = _text([_col("見出しです", 430, 100, 14)], "Section-header")
-    blocks = [*body, tab, near]
+    blocks = [*body, tab, number, near]
     mark_side_furniture(blocks, width)
     assert tab.category == "Page-header"
+    assert number.category == "Page-header"
     assert near.category == "Section-header"
     assert all(b.category == "Text" for b in body)
 

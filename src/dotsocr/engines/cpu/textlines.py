@@ -31,9 +31,6 @@ SPACE_GAP = 0.22
 #: Widest gap (ems) inside one vertical CJK line, as between a chapter number and its
 #: title; the gap between the tiers of a two-tier page is wider.
 VERTICAL_PIECE_GAP = 1.5
-#: Between CJK and Latin a gap is a space only past this many ems (typesetters set
-#: a quarter em there without writing a space).
-CJK_LATIN_GAP = 0.5
 #: Widest gap (in ems) between a list marker and its item's text on the same row.
 MARKER_GAP = 4.0
 _MARKER = re.compile(
@@ -398,9 +395,8 @@ def _ruby_marks(run: _Run, notes: RubyNotes) -> tuple[set[int], dict[int, str]]:
 
 def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
     """The run's text: the spaces the PDF wrote, and a guessed space where a gap
-    parts two glyphs (never between two CJK characters; between CJK and a Latin
-    letter or digit only a wide gap, as Japanese typesetting sets a quarter em
-    there without a space; after Latin punctuation, as in Latin text)."""
+    parts two glyphs, never between two CJK characters (a gap between CJK and a
+    Latin word, such as TeX's quarter em, reads as a space: jlreq-deluxe パッケージ)."""
     parts: list[str] = []
     pending: str | None = None  # the space before the next glyph: None, "" guessed
     prev: TextChar | None = None
@@ -420,7 +416,7 @@ def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
             left = last_glyph[-1]
             if spread and pending == " " and is_cjk(left) and is_cjk(text[0]):
                 pending = ""
-            parts.append(_space(pending, left, text[0], prev, ch, size))
+            parts.append(_space(pending, left, text[0]))
         if i in opens:
             parts.append(ANCHOR)
         parts.append(text)
@@ -447,18 +443,12 @@ def _spaced_out(run: _Run) -> bool:
 _ASCII_SPACES = re.compile(r"[ \t\r\n\u00a0]+")
 
 
-def _space(
-    wrote: str, left: str, right: str, a: TextChar | None, b: TextChar, size: float
-) -> str:
-    """What stands between two glyphs: what the PDF wrote, else a guess."""
+def _space(wrote: str, left: str, right: str) -> str:
+    """What stands between two glyphs: what the PDF wrote, else a guessed space
+    unless both are CJK."""
     if wrote:
         return wrote
-    if is_cjk(left) and is_cjk(right):
-        return ""
-    if (is_cjk(left) or is_cjk(right)) and left.isalnum() and right.isalnum() and a is not None:
-        gap = max(b.box[0] - a.box[2], a.box[0] - b.box[2])
-        return " " if gap > CJK_LATIN_GAP * size else ""
-    return " "
+    return "" if is_cjk(left) and is_cjk(right) else " "
 
 
 def _size(run: _Run, use_font_size: bool) -> float:

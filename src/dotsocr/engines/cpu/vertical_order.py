@@ -88,7 +88,15 @@ def vertical_reading_order(boxes: Sequence[Box], furniture: Sequence[str] = ()) 
 
 
 def _vertical(block: Block) -> bool:
-    return bool(block.lines) and all(ln.vertical for ln in block.lines)
+    """Vertical lines, or single glyphs stacked in a column (第|4|章: PDFium breaks
+    the line at a digit set upright in vertical text)."""
+    if not block.lines:
+        return False
+    if all(ln.vertical for ln in block.lines):
+        return True
+    x1, y1, x2, y2 = block.box
+    stacked = len(block.lines) >= 2 and all(len(ln.text) <= 2 for ln in block.lines)
+    return stacked and y2 - y1 >= 2 * (x2 - x1)
 
 
 def join_vertical_headings(blocks: list[Block]) -> list[Block]:
