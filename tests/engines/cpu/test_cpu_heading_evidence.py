@@ -25,7 +25,15 @@ def _block(category: str, text: str, box: tuple[float, float, float, float], siz
 
 @pytest.mark.parametrize(
     "text",
-    ["Results", "What's New for 2008", "Who Must File", "2.1 Data and Methods", "第1章 概要"],
+    [
+        "Results",
+        "What's New for 2008",
+        "Who Must File",
+        "2.1 Data and Methods",
+        "第1章 概要",
+        "bar charts",
+        "automatic extraction of metadata",
+    ],
 )
 def test_real_headings_read_as_headings(text: str) -> None:
     assert not ends_open(text)

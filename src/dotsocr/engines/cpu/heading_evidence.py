@@ -150,7 +150,17 @@ def starts_inside_a_sentence(text: str) -> bool:
     if not words:
         return False
     first = words[0].rstrip(".,;:")
-    return first.isalpha() and first.islower() and first.isascii()
+    if not (first.isalpha() and first.islower() and first.isascii()):
+        return False
+    # Slide and poster titles are often set all in lower case ("bar charts"); the
+    # tail of a sentence shows its punctuation, an open end or its length.
+    inner = any(p in text.rstrip(".:") for p in (". ", ", ", "; "))
+    return inner or ends_open(text) or len(words) >= 8
+
+
+def _starts_lower(text: str) -> bool:
+    words = _words(text)
+    return bool(words) and words[0][:1].islower()
 
 
 def is_sentence_tail(text: str) -> bool:
@@ -222,11 +232,7 @@ def check_headings(blocks: list[Block]) -> list[Block]:
             else:
                 b.category = "Text"
         elif has_run_in_text(text) or starts_inside_a_sentence(text):
-            if (
-                after is not None
-                and after.category == "Text"
-                and starts_inside_a_sentence(after.text or "")
-            ):
+            if after is not None and after.category == "Text" and _starts_lower(after.text or ""):
                 _merge(b, after, "Text")
             else:
                 b.category = "Text"
