@@ -30,6 +30,7 @@ from dotsocr.engines.cpu.options import CpuEngineOptions
 from dotsocr.engines.cpu.orientation import box_back, rotate
 from dotsocr.engines.cpu.orientation import choose as choose_orientation
 from dotsocr.engines.cpu.ruby import element_text
+from dotsocr.engines.cpu.table_continuation import carry_table_headings
 from dotsocr.engines.cpu.textlayer_check import check_text_layer
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.engines.cpu.worker_count import effective_workers
@@ -126,6 +127,7 @@ class CpuEngine(Engine):
     def refine_document(self, pages: list[Page]) -> None:
         """Document-level pass the pipeline runs over a window of pages."""
         relabel_running_headers(pages)
+        carry_table_headings(pages)
 
     def trim_to_prompt(self, page: Page, prompt: str) -> None:
         """This engine always finds the full layout; cut it to what the prompt asks."""

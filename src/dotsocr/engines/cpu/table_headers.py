@@ -4,8 +4,9 @@ Financial statements put a spanning heading ("Year Ended December 31,", "Three
 Months Ended June 30,") over the amount columns, a line above the years. The layout
 model often draws the table box from the years down, and calls the spanning
 heading a caption or a line of text. Such a line sits close on top of the table,
-over its data columns and not over its label column, set in the table's type, and is no sentence and no
-"Table 2: ..." caption: it is the table's first row, spanning the columns under it.
+over its data columns and not over its label column, set in the table's type, and
+is no sentence and no "Table 2: ..." caption: it is the table's first row,
+spanning the columns under it.
 """
 
 from __future__ import annotations
