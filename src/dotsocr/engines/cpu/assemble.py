@@ -20,6 +20,7 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.chart_axes import has_tick_axis
+from dotsocr.engines.cpu.furniture import mark_single_page_furniture
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.layout import Region
@@ -374,6 +375,7 @@ def assemble(
     headings_in_the_header_band(blocks, body)
     mark_margins(blocks, body, height)
     mark_edge_furniture(blocks, height, body)
+    mark_single_page_furniture(blocks, body, width, height)
     mark_captions(blocks, height, body)
     promote_headings(blocks, body)
     blocks = check_headings(blocks)

@@ -12,12 +12,15 @@ import unicodedata
 from collections import defaultdict
 
 from dotsocr.engines.cpu.page_roles import is_page_number
-from dotsocr.model import Page
+from dotsocr.model import Element, Page
 
 #: Share of the page height at the top and bottom where running text lives.
 MARGIN = 0.12
 #: How far (share of page height) a recurring text may move between pages.
 Y_TOLERANCE = 0.025
+#: A heading at least this tall (share of page height) is display type, not a
+#: running head (those are set in body size or smaller: about 1.5% of a page).
+DISPLAY_HEIGHT = 0.03
 _RELABEL = frozenset({"Text", "Section-header", "List-item", "Page-header", "Page-footer"})
 _DIGITS = re.compile(r"\d+")
 
@@ -26,6 +29,14 @@ def _key(text: str) -> str:
     """Text with numbers masked, so 'Chapter 2 - page 14' matches on every page."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_DIGITS.sub("#", text).split())
+
+
+def _display_heading(el: Element, height: int) -> bool:
+    """A heading set large (a slide's title, a chapter number "II"): it may repeat
+    from page to page, but running heads are small print."""
+    return el.category in ("Section-header", "Title") and (
+        el.bbox[3] - el.bbox[1] >= DISPLAY_HEIGHT * height
+    )
 
 
 def relabel_running_headers(pages: list[Page]) -> None:
@@ -37,7 +48,7 @@ def relabel_running_headers(pages: list[Page]) -> None:
         if page.status == "failed" or page.height <= 0:
             continue
         for e_idx, el in enumerate(page.elements):
-            if el.category not in _RELABEL or not el.text:
+            if el.category not in _RELABEL or not el.text or _display_heading(el, page.height):
                 continue
             cy = (el.bbox[1] + el.bbox[3]) / 2 / page.height
             if MARGIN < cy < 1 - MARGIN:

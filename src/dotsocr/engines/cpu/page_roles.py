@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
+from dotsocr.engines.cpu.furniture import furniture_text
 from dotsocr.engines.cpu.lists import is_list_start
 
 _PAGE_NUMBER = re.compile(
@@ -45,6 +46,8 @@ _TEXT_LIKE = ("Text", "Section-header", "List-item")
 NUMBER_MARGIN = 0.2
 #: Below this share of the page height, the last thing on a page can be a footer.
 BOTTOM_EDGE = 0.92
+#: A page-number-like numeral this many times the body size is a chapter number.
+CHAPTER_NUMBER = 1.4
 
 
 def _set_apart(b: Block, body: float, ratio: float) -> bool:
@@ -55,6 +58,12 @@ def _set_apart(b: Block, body: float, ratio: float) -> bool:
 
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+def _folio(b: Block, body: float) -> bool:
+    """A page number: the text of one, not set large. A numeral far larger than the
+    body text ("II" over a chapter) numbers a chapter, not the page."""
+    return is_page_number(b.text or "") and not (body > 0 and b.size >= CHAPTER_NUMBER * body)
 
 
 def is_caption_text(text: str) -> bool:
@@ -79,8 +88,10 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
     for b in blocks:
         if b.category != "Page-header" or not b.lines or not b.text:
             continue
-        if is_page_number(b.text):
+        if _folio(b, body):
             continue
+        if furniture_text(b.text):
+            continue  # a journal line, a date, a counter: set in bold, still a header
         if _is_sentence(b.text):
             b.category = "Text"
         elif len(b.lines) <= 3 and (
@@ -167,7 +178,7 @@ def mark_margins(blocks: Sequence[Block], body: float, height: int) -> None:
         if b.category not in _TEXT_LIKE or not b.text:
             continue
         cy = (b.box[1] + b.box[3]) / 2
-        if is_page_number(b.text) and (cy < 0.1 * height or cy > 0.9 * height):
+        if _folio(b, body) and (cy < 0.1 * height or cy > 0.9 * height):
             b.category = "Page-header" if cy < 0.5 * height else "Page-footer"
         elif (
             b.category in ("Text", "List-item")
@@ -211,7 +222,7 @@ def mark_edge_furniture(blocks: Sequence[Block], height: int, body: float = 0.0)
             continue
         below = any(o is not b and o.box[1] >= b.box[3] - 1 for o in content)
         above = any(o is not b and o.box[3] <= b.box[1] + 1 for o in content)
-        if is_page_number(b.text):
+        if _folio(b, body):
             if not below and b.box[1] > (1 - NUMBER_MARGIN) * height:
                 b.category = "Page-footer"
             elif not above and b.box[3] < NUMBER_MARGIN * height:

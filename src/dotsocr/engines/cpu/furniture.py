@@ -1,0 +1,109 @@
+"""Page headers and footers seen on one page, without a second page to compare.
+
+Running text that recurs is found across pages (:mod:`headers`); a one-page PDF, a
+journal article's first page or a scan has nothing to repeat. What a reader goes
+by there is where the text sits and what it says: a line in the top or bottom
+band with none of the body beyond it, that names a journal and its web address, a
+volume, issue, DOI or date, a revision or part number, a page counter, or a
+"downloaded from" stamp; small print in those bands; and a vertical stamp in the
+side margin, away from the body.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from dotsocr.engines.cpu.block import Block
+
+#: Share of the page height at the top and bottom where headers and footers sit.
+BAND = 0.1
+#: Share of the page width at either side where a vertical stamp stands.
+SIDE = 0.08
+_FURNITURE = ("Page-header", "Page-footer")
+_CANDIDATES = ("Text", "Section-header", "List-item", "Page-header", "Page-footer")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+#: What furniture says: addresses, citations, counters, stamps, versions.
+_FURNITURE_TEXT = re.compile(
+    "|".join(
+        (
+            r"https?://|\bwww\.|\b[\w-]+\.(?:org|com|net|edu|gov|int)(?:/|\b)",
+            r"\bdoi\b|\b10\.\d{4,}/",
+            r"\bdownloaded\s+(?:from|by)\b|\baccessed\s+(?:on|at)\b",
+            r"\bvol(?:ume)?\.?\s*\d|\bno\.\s*\d+\s*[,/]|\bissue\s*\d",
+            r"\b(?:19|20)\d\d\s*[,;]\s*\d+\s*[:(]\s*\d+",  # "2010, 4:1", "2010;86:272"
+            r"\b\d+\s*\(\d+\)\s*:\s*\d+",  # "8(1): 7-10"
+            r"\bissn\b|\bisbn\b",
+            r"\bpage\s+\d+\s+of\s+\d+\b|^\s*\d+\s*(?:/|of)\s*\d+\s*$",
+            r"\brev(?:ision)?\.?\s*[a-z]?\d|\bversion\s*v?\d|\bpart\s+(?:no\.?|number)\s*\w",
+            r"\bcat\.\s*no\.|\bp/n\b",
+            r"\u00a9|\bcopyright\b|\(c\)\s*(?:19|20)\d\d",
+            rf"\b{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d\d\b",
+            rf"\b\d{{1,2}}[-\s]{_MONTH}[-\s](?:19|20)?\d\d\b",
+            r"\b\d{1,2}/\d{1,2}/\d{2,4}\s+\d{1,2}:\d{2}\b",  # a print time stamp
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def furniture_text(text: str) -> bool:
+    """Whether ``text`` says what headers and footers say (see the module doc)."""
+    return bool(_FURNITURE_TEXT.search(unicodedata.normalize("NFKC", text)))
+
+
+def _is_stamp(b: Block, width: int, height: int) -> bool:
+    """A vertical line of text in the side margin."""
+    w, h = b.box[2] - b.box[0], b.box[3] - b.box[1]
+    in_margin = b.box[2] <= SIDE * width or b.box[0] >= (1 - SIDE) * width
+    return in_margin and h >= 4 * w and h >= 0.05 * height
+
+
+def _beyond(b: Block, others: Sequence[Block], top: bool) -> bool:
+    """Whether no body block lies between ``b`` and its edge of the page."""
+    for o in others:
+        if o is b or o.category in _FURNITURE or not (o.text or o.category == "Picture"):
+            continue
+        if top and o.box[3] <= b.box[1] + 1:
+            return False
+        if not top and o.box[1] >= b.box[3] - 1:
+            return False
+    return True
+
+
+def _role(b: Block, blocks: Sequence[Block], body: float, height: int) -> str | None:
+    top = b.box[3] <= BAND * height
+    bottom = b.box[1] >= (1 - BAND) * height
+    if not (top or bottom) or len(b.lines) > 3 or len(b.text or "") > 200:
+        return None
+    if not _beyond(b, blocks, top):
+        return None
+    small = body > 0 and b.size <= 0.85 * body
+    if furniture_text(b.text or "") or small:
+        return "Page-header" if top else "Page-footer"
+    return None
+
+
+def mark_single_page_furniture(
+    blocks: Sequence[Block], body: float, width: int, height: int
+) -> None:
+    """Mark headers, footers and margin stamps that one page shows (in place);
+    outer ones first, so a second header line under a first one is seen too. Pages
+    written mostly in vertical lines (vertical CJK) have no margin stamps."""
+    vertical = sum(1 for b in blocks for ln in b.lines if ln.vertical)
+    horizontal = sum(1 for b in blocks for ln in b.lines if not ln.vertical)
+    for b in blocks:
+        stamp = vertical < horizontal and _is_stamp(b, width, height)
+        if b.category in _CANDIDATES and b.text and stamp:
+            cy = (b.box[1] + b.box[3]) / 2
+            b.category = "Page-header" if cy < 0.5 * height else "Page-footer"
+    tops = sorted(blocks, key=lambda o: o.box[1])
+    bottoms = sorted(blocks, key=lambda o: -o.box[3])
+    for order in (tops, bottoms):
+        for b in order:
+            if b.category not in _CANDIDATES or b.category in _FURNITURE or not b.text:
+                continue
+            role = _role(b, blocks, body, height)
+            if role is not None:
+                b.category = role
