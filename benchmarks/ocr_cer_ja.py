@@ -60,6 +60,11 @@ class Line:
         left, bottom, right, top = self.box
         return len(self.text) > 1 and (top - bottom) > TALL * (right - left)
 
+    @property
+    def horizontal(self) -> bool:
+        left, bottom, right, top = self.box
+        return len(self.text) > 1 and (right - left) > TALL * (top - bottom)
+
 
 def text_lines(page: pdfium.PdfPage) -> list[Line]:
     """The text layer's lines with their boxes, ruby glyphs left out."""
@@ -103,17 +108,27 @@ def reading_order(lines: list[Line]) -> tuple[str, bool]:
     vertical = vertical_chars * 2 > sum(len(line.text) for line in lines)
     if not vertical:
         return "\n".join(line.text for line in lines), False
-    # Bands: lines whose vertical extents overlap, or leave less than a character's
-    # width between them, belong to one tier.
     bands: list[list[Line]] = []
     for line in sorted(lines, key=lambda ln: -ln.box[3]):
-        glyph = line.box[2] - line.box[0]
-        if bands and line.box[3] > min(ln.box[1] for ln in bands[-1]) - glyph:
+        if bands and same_band(bands[-1], line):
             bands[-1].append(line)
         else:
             bands.append([line])
     ordered = [ln for band in bands for column in columns(band) for ln in column]
     return "\n".join(line.text for line in ordered), True
+
+
+def same_band(band: list[Line], line: Line) -> bool:
+    """Whether a line (the next from the top) belongs to a tier.
+
+    Lines whose vertical extents overlap, or leave less than a character between
+    them, are one tier; a horizontal line (a label over columns) never joins
+    vertical ones, nor a vertical line horizontal ones.
+    """
+    if any((ln.horizontal and line.vertical) or (ln.vertical and line.horizontal) for ln in band):
+        return False
+    glyph = min(line.box[2] - line.box[0], line.box[3] - line.box[1])
+    return line.box[3] > min(ln.box[1] for ln in band) - glyph
 
 
 def columns(band: list[Line]) -> list[list[Line]]:

@@ -42,6 +42,14 @@ def test_a_column_broken_by_ruby_is_read_from_its_top():
     assert text.split("\n") == ["時々煙", "を吹く", "次の列"]
 
 
+def test_a_horizontal_label_just_above_the_columns_is_read_before_them():
+    label = Line("見出しの横書き", (80, 505, 150, 515))
+    text, _ = oc.reading_order(
+        [column("右の列です", 200, 500), column("左の列です", 100, 500), label]
+    )
+    assert text.split("\n") == ["見出しの横書き", "右の列です", "左の列です"]
+
+
 def test_horizontal_pages_keep_the_layer_order():
     lines = [Line("一行目の文", (50, 700, 300, 710)), Line("二行目の文", (50, 680, 300, 690))]
     assert oc.reading_order(lines) == ("一行目の文\n二行目の文", False)
