@@ -128,3 +128,13 @@ def test_kana_ruby_over_a_latin_word(tmp_path: Path) -> None:
     glyphs = row("本来foo", 50, 100, 12) + row("ほげ", 77, 94, 6) + row("です", 92, 100, 12)
     (line,) = _lines(tmp_path, glyphs)
     assert render(line.text, "paren") == "本来foo(ほげ)です"
+
+
+def test_ruby_written_mid_column_leaves_the_column_whole(tmp_path: Path) -> None:
+    # The typesetter writes 煙, then its reading beside it, then the rest of the
+    # column: PDFium breaks the line around the reading.
+    glyphs = column("時々ぷうぷうと煙", 300, 100, 12) + column("けむり", 312, 100 + 7 * 12 - 3, 6)
+    glyphs += column("を吹く。どうも", 300, 100 + 8 * 12, 12) + column("次の行。", 280, 100, 12)
+    lines = _lines(tmp_path, glyphs)
+    texts = [render(ln.text, "paren") for ln in lines]
+    assert texts == ["時々ぷうぷうと煙(けむり)を吹く。どうも", "次の行。"]

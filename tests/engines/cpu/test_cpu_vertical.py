@@ -13,6 +13,7 @@ from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.engines.cpu.vertical_order import (
     join_vertical_headings,
     mark_side_furniture,
+    vertical_paragraphs,
     vertical_reading_order,
 )
 from support.cjk_pdf import Glyph, column, first_page, write_pdf
@@ -103,3 +104,25 @@ def test_a_real_picture_keeps_dropping_its_small_latin_labels() -> None:
     picture = Region((50.0, 50.0, 450.0, 450.0), "figure", 0.9)
     blocks = assemble(labels, [picture], 1000, 1400)
     assert [b.category for b in blocks] == ["Picture"]
+
+
+def test_vertical_columns_group_into_paragraphs_right_to_left() -> None:
+    first = [_col("吾輩は猫である。名前はまだ無い。どこで生", 400, 100)]
+    first.append(_col("れたかとんと見当がつかぬ。", 382, 100))
+    second = [
+        _col("何でも薄暗いじめじめした所で", 364, 112),  # indented one em
+        _col("泣いていた事だけは記憶している。", 346, 100),
+    ]
+    pars = vertical_paragraphs([*second, *first])
+    assert [[ln.text for ln in par] for par in pars] == [
+        [ln.text for ln in first],
+        [ln.text for ln in second],
+    ]
+
+
+def test_columns_of_prose_boxed_as_a_table_are_text() -> None:
+    columns = [_col("吾輩は猫である。名前はまだ無い。", 400 - 18 * k, 100) for k in range(4)]
+    table = Region((330.0, 90.0, 420.0, 300.0), "table", 0.9)
+    blocks = assemble(columns, [table], 595, 842)
+    assert [b.category for b in blocks] == ["Text"]
+    assert "<table" not in (blocks[0].text or "")

@@ -40,7 +40,7 @@ from dotsocr.engines.cpu.page_roles import (
     promote_headings,
 )
 from dotsocr.engines.cpu.picture_tables import tables_among_pictures
-from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines
+from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines, prose_columns
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.region_split import split_heading_region
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
@@ -51,7 +51,9 @@ from dotsocr.engines.cpu.textlines import Line
 from dotsocr.engines.cpu.vertical_order import (
     join_vertical_headings,
     mark_side_furniture,
+    split_columns,
     vertical_reading_order,
+    with_vertical_paragraphs,
 )
 
 #: A picture region larger than this share of the page keeps its text as page text.
@@ -283,6 +285,8 @@ def _region_blocks(
     if not lines:
         # A formula drawn as paths has no text: keep its box so it is not lost.
         return [Block("Formula", region.box)] if cat == "Formula" else []
+    if cat == "Table" and prose_columns(lines):
+        cat = "Text"  # vertical prose the layout model boxed as a table
     if cat == "Table":
         caption, lines = _split_table_caption(lines, rtl)
         out = []
@@ -322,7 +326,7 @@ def _page_numbers_out_of_tables(
 
 def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
     blocks: list[Block] = []
-    for par in group_paragraphs(lines):
+    for par in with_vertical_paragraphs(lines, group_paragraphs):
         text = block_text(par, rtl)
         size = float(statistics.median(ln.size for ln in par))
         heading = len(par) <= 2 and len(text) <= 150 and body > 0 and size >= 1.2 * body
@@ -365,7 +369,9 @@ def assemble(
     blocks: list[Block] = []
     for i, region in enumerate(regions):
         blocks.extend(_region_blocks(region, owned[i], rtl, loose, float(width * height), image))
+    columns, loose = split_columns(loose)
     table_blocks, loose = loose_tables(loose, rtl, image, lines)
+    loose.extend(columns)
     blocks.extend(table_blocks)
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]

@@ -1,10 +1,11 @@
-"""Text the layout model put inside a "picture": is the region really text?
+"""Text the layout model put inside a "picture" or "table": is the region text?
 
 The layout model sometimes calls a block of vertical Japanese text, or a title
 page set in large type, a Picture; a picture's small labels are dropped from the
 page text, so the whole novel page went with them. Text is never dropped for that
 name: a region whose lines fill it like a text block is text, and vertical CJK
-lines inside a real picture are kept as page text too.
+lines inside a real picture are kept as page text too. Columns of vertical prose
+called a Table would become one row of cells, each column a cell: they are text.
 """
 
 from __future__ import annotations
@@ -40,3 +41,10 @@ def kept_lines(lines: Sequence[Line]) -> list[Line]:
     """Lines of a real picture that are page text all the same: vertical CJK text
     (a picture's labels are rarely set in columns of Japanese)."""
     return [ln for ln in lines if ln.vertical and _cjk_count(ln) >= 2]
+
+
+def prose_columns(lines: Sequence[Line]) -> bool:
+    """Whether a region's lines are columns of vertical CJK prose (three or more
+    long columns, nearly all its lines), which no table is made of."""
+    columns = [ln for ln in lines if ln.vertical and _cjk_count(ln) >= 8]
+    return len(columns) >= 3 and len(columns) >= 0.8 * len(lines)

@@ -124,13 +124,15 @@ def _in_line(chars: Sequence[TextChar], grid: _Grid, i: int, vertical: bool) -> 
         if j == i or abs(_size(chars[j]) - bs) > 0.15 * bs or not chars[j].text.strip():
             continue
         o = chars[j].box
-        if vertical:
+        if vertical:  # glyph boxes in a column differ in width: compare the narrower
             across = min(o[2], b[2]) - max(o[0], b[0])
+            narrow = min(o[2] - o[0], b[2] - b[0])
             gap = max(o[1] - b[3], b[1] - o[3])
         else:
             across = min(o[3], b[3]) - max(o[1], b[1])
+            narrow = min(o[3] - o[1], b[3] - b[1])
             gap = max(o[0] - b[2], b[0] - o[2])
-        if across > 0.7 * bs and -0.2 * bs <= gap <= 0.5 * bs:
+        if across > 0.7 * narrow > 0 and -0.2 * bs <= gap <= 0.5 * bs:
             return True
     return False
 
@@ -168,7 +170,16 @@ def find_ruby(chars: Sequence[TextChar]) -> tuple[list[int], list[RubyGroup]]:
     if not owner:
         return list(range(len(chars))), []
     groups = _group(chars, owner)
-    return [i for i in range(len(chars)) if i not in owner], groups
+    return [i for i in range(len(chars)) if i not in owner and not _seam(chars, i, owner)], groups
+
+
+def _seam(chars: Sequence[TextChar], i: int, owner: dict[int, tuple[int, bool]]) -> bool:
+    """A line break or space PDFium made up around a reading: with the reading
+    gone it would cut its base line in two."""
+    ch = chars[i]
+    if not ch.generated:
+        return False
+    return (i - 1) in owner or (i + 1) in owner
 
 
 def _group(chars: Sequence[TextChar], owner: dict[int, tuple[int, bool]]) -> list[RubyGroup]:

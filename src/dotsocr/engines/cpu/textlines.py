@@ -301,11 +301,14 @@ def _merge_column_pieces(runs: list[_Run]) -> list[_Run]:
                 assert a.box is not None and b.box is not None
                 up = _upward(a) or _upward(b)
                 first_is_a = (a.box[1] > b.box[1]) if up else (a.box[1] < b.box[1])
-                chars = [*a.chars, *b.chars] if first_is_a else [*b.chars, *a.chars]
+                head, tail = (a, b) if first_is_a else (b, a)
+                shift = len(head.chars)
+                spaces = {**head.spaces, **{shift + i: sp for i, sp in tail.spaces.items()}}
+                chars = [*head.chars, *tail.chars]
                 a.chars, a.box = [], None
                 for ch in chars:
                     a.add(ch)
-                a.spaces, a.vertical = {}, True
+                a.spaces, a.vertical = spaces, True
                 absorbed.add(id(b))
                 merged = True
                 break
@@ -319,6 +322,8 @@ def _columnar(run: _Run) -> bool:
         return False
     if run.vertical:
         return True
+    if len(run.chars) == 1 and is_cjk(run.chars[0].text):
+        return True  # one glyph of a column, cut off by a break (around ruby, a digit)
     x1, y1, x2, y2 = run.box
     if len(run.chars) < 2 or y2 - y1 <= x2 - x1:
         return False
@@ -329,6 +334,8 @@ def _end_to_end(a: _Run, b: _Run) -> bool:
     """Two runs one after the other in one column. Vertical CJK of one size may
     leave up to ``VERTICAL_PIECE_GAP`` ems (a heading's 第一章 and its title)."""
     assert a.box is not None and b.box is not None
+    if min(len(a.chars), len(b.chars)) == 1 and not (a.vertical or b.vertical):
+        return False  # two lone glyphs stacked are two rows, not a column
     size = max(a.size(), b.size(), 1.0)
     inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
     narrow = min(a.box[2] - a.box[0], b.box[2] - b.box[0])

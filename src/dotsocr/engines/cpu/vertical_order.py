@@ -11,11 +11,12 @@ heads (柱) or chapter tabs: page furniture.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import Box, area, inside_ratio, union
 from dotsocr.engines.cpu.scripts import is_cjk
+from dotsocr.engines.cpu.textlines import Line
 
 #: Narrowest gap (pixels) between tiers or columns that the cut takes.
 MIN_GAP = 6.0
@@ -85,6 +86,68 @@ def vertical_reading_order(boxes: Sequence[Box], furniture: Sequence[str] = ()) 
         firsts = [position[j] for j in inner if j in position]
         placed.append((min(firsts) - 0.5 if firsts else len(order) + c, 1, c))
     return [i for _, _, i in sorted(placed)]
+
+
+def _cjk_column(line: Line) -> bool:
+    return line.vertical and any(is_cjk(c) for c in line.text)
+
+
+def vertical_paragraphs(lines: Sequence[Line]) -> list[list[Line]]:
+    """Vertical CJK lines grouped into paragraphs, columns right to left: a column
+    joins the paragraph whose last column stands just right of it, top-aligned
+    with it, in about the same size; a short last column ending a sentence closes
+    its paragraph (the next one starts a new column, indented)."""
+    pars: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (-ln.box[2], ln.box[1])):
+        best, best_gap = None, float("inf")
+        for par in pars:
+            gap = _column_gap(par, line)
+            if gap is not None and gap < best_gap:
+                best, best_gap = par, gap
+        if best is None:
+            pars.append([line])
+        else:
+            best.append(line)
+    return pars
+
+
+def _column_gap(par: list[Line], line: Line) -> float | None:
+    """The gap from ``par``'s last column to ``line`` if ``line`` goes on with it."""
+    last = par[-1]
+    size = max(min(last.size, line.size), 1.0)
+    if not 0.8 <= line.size / max(last.size, 1.0) <= 1.25:
+        return None
+    gap = last.box[0] - line.box[2]
+    if not -0.3 * size <= gap <= 1.2 * size:
+        return None
+    top = min(ln.box[1] for ln in par)
+    bottom = max(ln.box[3] for ln in par)
+    if abs(line.box[1] - top) > 1.5 * size or line.box[1] > bottom:
+        return None
+    height = bottom - top
+    ended = last.text.rstrip().endswith(("。", "」", "！", "？", "』"))
+    if ended and last.box[3] - last.box[1] < 0.8 * height:
+        return None
+    return gap
+
+
+def split_columns(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
+    """(vertical CJK lines, the rest): columns of Japanese are prose, never the
+    rows of a table the layout model missed."""
+    columns = [ln for ln in lines if _cjk_column(ln)]
+    return columns, [ln for ln in lines if not _cjk_column(ln)]
+
+
+def with_vertical_paragraphs(
+    lines: Sequence[Line], group: Callable[[Sequence[Line]], list[list[Line]]]
+) -> list[list[Line]]:
+    """Paragraphs of a page's loose lines: vertical CJK columns by
+    :func:`vertical_paragraphs`, the rest by ``group`` (the horizontal grouping)."""
+    columns = [ln for ln in lines if _cjk_column(ln)]
+    if not columns:
+        return group(lines)
+    rest = [ln for ln in lines if not _cjk_column(ln)]
+    return [*vertical_paragraphs(columns), *(group(rest) if rest else [])]
 
 
 def _vertical(block: Block) -> bool:
