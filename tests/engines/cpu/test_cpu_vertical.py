@@ -126,3 +126,25 @@ def test_columns_of_prose_boxed_as_a_table_are_text() -> None:
     blocks = assemble(columns, [table], 595, 842)
     assert [b.category for b in blocks] == ["Text"]
     assert "<table" not in (blocks[0].text or "")
+
+
+def test_a_title_column_boxed_with_its_text_becomes_a_heading() -> None:
+    title = _col("銀河鉄道の夜", 420, 100, 20)
+    author = _col("宮沢賢治", 390, 200, 14)
+    text = "「ではみなさんは、そういうふうに川だと云われたり"
+    body = [_col(text, 360 - 18 * k, 100) for k in range(3)]
+    region = Region((300.0, 90.0, 445.0, 700.0), "text", 0.9)
+    blocks = assemble([title, author, *body], [region], 600, 900)
+    heads = [b for b in blocks if b.category in ("Section-header", "Title")]
+    assert [b.text for b in heads] == ["銀河鉄道の夜"]
+    assert blocks[0] is heads[0]
+
+
+def test_vertical_presentation_forms_read_as_the_characters_they_stand_for(
+    tmp_path: Path,
+) -> None:
+    glyphs = column("酵素\ufe35こうそ\ufe36とは\ufe11\ufe41あっ\ufe15\ufe42\ufe12", 300, 100, SIZE)
+    page = first_page(write_pdf(tmp_path / "forms.pdf", glyphs))
+    assert page.text_layer is not None
+    (line,) = lines_from_chars(page.text_layer.chars)
+    assert line.text == "酵素（こうそ）とは、「あっ！」。"

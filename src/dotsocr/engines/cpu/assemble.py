@@ -49,6 +49,7 @@ from dotsocr.engines.cpu.table_notes import tidy_table_edges
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 from dotsocr.engines.cpu.vertical_order import (
+    heading_columns,
     join_vertical_headings,
     mark_side_furniture,
     split_columns,
@@ -230,7 +231,7 @@ def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]
     if category == "Text":
         ordered = order_lines(lines, rtl)
         out: list[Block] = []
-        n = run_in_heading(ordered)
+        n = run_in_heading(ordered) or heading_columns(ordered)
         if n:
             head = ordered[:n]
             box = union(ln.box for ln in head)

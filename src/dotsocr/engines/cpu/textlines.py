@@ -22,6 +22,7 @@ from dotsocr.engines.cpu.hygiene import clean_text
 from dotsocr.engines.cpu.letter_spacing import letter_spaced_words
 from dotsocr.engines.cpu.ruby import ANCHOR, SEPARATOR, TERMINATOR, RubyGroup, find_ruby
 from dotsocr.engines.cpu.scripts import is_cjk, is_rtl
+from dotsocr.engines.cpu.vertical_forms import horizontal_forms
 from dotsocr.sources.base import TextChar
 
 #: A gap wider than this many line sizes ends a line (column gutters, table cells).
@@ -365,7 +366,7 @@ def _fix_lam_alef(chars: list[TextChar]) -> list[TextChar]:
 def _glyph_text(ch: TextChar, first: bool) -> str:
     """A glyph's text; private-use symbols (Wingdings bullets, checkboxes) become a
     bullet at the start of a line and are dropped elsewhere."""
-    text = ch.text.replace("\x02", "-").replace("\u00ad", "")
+    text = horizontal_forms(ch.text.replace("\x02", "-").replace("\u00ad", ""))
     if text and unicodedata.category(text[0]) == "Co":
         return "\u2022" if first else ""
     return text

@@ -150,6 +150,22 @@ def with_vertical_paragraphs(
     return [*vertical_paragraphs(columns), *(group(rest) if rest else [])]
 
 
+def heading_columns(ordered: Sequence[Line]) -> int:
+    """How many columns at the start of a vertical block (right to left) are a
+    heading: columns of one size, larger than the column after them (a title
+    beside its author), 0 if none; the layout model often boxes them together."""
+    if len(ordered) < 2 or not all(ln.vertical for ln in ordered):
+        return 0
+    first = ordered[0].size
+    n = 1
+    while n < len(ordered) and abs(ordered[n].size - first) <= 0.1 * first:
+        n += 1
+    if n == len(ordered) or first < 1.2 * ordered[n].size:
+        return 0
+    head = "".join(ln.text for ln in ordered[:n])
+    return n if len(head) <= 40 else 0
+
+
 def _vertical(block: Block) -> bool:
     """Vertical lines, or single glyphs stacked in a column (第|4|章: PDFium breaks
     the line at a digit set upright in vertical text)."""
