@@ -12,6 +12,10 @@ from dotsocr.model import HEADER_FOOTER, Element
 from dotsocr.render.pipe_table import pipe_table
 from dotsocr.render.sanitize import RUBY_TAGS, escape_tags, safe_table_html
 
+#: Tags the engines write in running text that stay live in Markdown: ruby, and
+#: superscripts/subscripts (footnote marks, "H<sub>2</sub>O").
+_INLINE_KEPT = RUBY_TAGS | frozenset({"sup", "sub"})
+
 if TYPE_CHECKING:
     from dotsocr.model import Document, Page
     from dotsocr.writers.base import FileReader
@@ -64,7 +68,7 @@ def element_markdown(element: Element, *, tables: MarkdownTables = "html") -> st
     if element.category == "Table":
         piped = pipe_table(text) if tables == "pipe" else None
         return piped if piped is not None else safe_table_html(text)
-    text = escape_tags(text, keep=RUBY_TAGS)
+    text = escape_tags(text, keep=_INLINE_KEPT)
     if element.category == "Title":
         return "# " + _heading_text(text)
     if element.category == "Section-header":

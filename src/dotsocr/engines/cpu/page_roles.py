@@ -28,7 +28,7 @@ _PAGE_NUMBER = re.compile(
 #: A footnote starts with its mark: a number of one or two digits (not "07233"), a
 #: dagger, an asterisk or a superscript digit.
 _FOOTNOTE_MARK = re.compile(
-    r"^\s*(?:\d{1,2}(?!\d)|[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079])"
+    r"^\s*(?:<sup>)?(?:\d{1,2}(?!\d)|[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079])"
 )
 CAPTION = re.compile(
     r"^\s*(?:figure|fig\.|table|tab\.|chart|listing|scheme|plate|"
@@ -41,6 +41,8 @@ _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 _BADGE = re.compile(r"^\s*\d{1,2}\s*$")
 _SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\w")
 _TEXT_LIKE = ("Text", "Section-header", "List-item")
+#: The <sup>/<sub> tags of :mod:`sup_sub`: markup, not the "<" and ">" of a relation.
+_SCRIPT_TAG = re.compile(r"</?su[bp]>")
 #: Share of the page height at the top and bottom that counts as margin for a lone
 #: page number (running text is held to a tighter margin).
 NUMBER_MARGIN = 0.2
@@ -292,7 +294,7 @@ def mark_formulas(blocks: Sequence[Block]) -> None:
         elif (
             b.category in ("Section-header", "Text", "Title")
             and len(b.lines) <= 2
-            and looks_like_formula(b.text)
+            and looks_like_formula(_SCRIPT_TAG.sub("", b.text))
         ):
             b.category = "Formula"
         if b.category == "Formula":
