@@ -30,6 +30,7 @@ from textmetrics import (
     strip_markdown,
     word_recall,
 )
+from vertical_ocr import textlayer_columns
 
 #: Its font's encoding is not honoured by PDFium, so its pixels cannot match its text.
 OCR_EXCLUDED = {"XiaoBiaoSong.pdf"}
@@ -69,6 +70,7 @@ def part_b(data: Path) -> bool:
     print("(b) ja/zh pdf.js PDFs rendered at 200 DPI, OCR'd, vs text layer (CER)")
     print(f"{'document':32} {'page':>4} {'chars':>6} {'CER':>6}")
     ok = True
+    split: dict[str, list[float]] = {"horizontal": [], "vertical": []}
     for lang in ("ja", "zh"):
         for pdf in sorted((data / "accuracy/pdfjs_textlayer" / lang).glob("*.pdf")):
             if pdf.name in OCR_EXCLUDED:
@@ -95,8 +97,21 @@ def part_b(data: Path) -> bool:
                 print(
                     f"{lang}/{pdf.name:29} {page.number:4d} {len(truth):6d} {cer:6.3f}{flag}{note}"
                 )
+                if lang == "ja":
+                    split[_writing(pdf, page.number - 1, truth)].append(cer)
+    for writing, cers in split.items():
+        if cers:
+            print(f"ja {writing} pages: {len(cers)}, mean CER {statistics.mean(cers):.3f}")
+    print("(vertical recognition alone, reading order aside: benchmarks/vertical_ocr.py)")
     print()
     return ok
+
+
+def _writing(pdf: Path, index: int, truth: str) -> str:
+    """'vertical' where most of a page's text layer stands in CJK columns."""
+    columns = textlayer_columns(pdf, index, 1.0)
+    in_columns = sum(len(squeeze(text)) for _, text in columns)
+    return "vertical" if in_columns > 0.5 * len(truth) else "horizontal"
 
 
 def part_c(data: Path) -> bool:
