@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dotsocr.engines.cpu.assemble import block_text
+from dotsocr.engines.cpu.letter_spaced_lines import join_letter_spaced_lines
 from dotsocr.engines.cpu.textlayer_check import char_verdict
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from support.cjk_pdf import Glyph, column, first_page, row, write_pdf
@@ -115,3 +116,18 @@ def test_a_broken_cid_map_among_japanese_is_garbled() -> None:
 def test_japanese_with_a_few_latin1_signs_is_not_garbled() -> None:
     text = "温度は25°C±2°C、寸法は10×20mm（§3参照）。Java™とWindows®、café。" * 3
     assert char_verdict(list(text)) is None
+
+
+def test_letter_spaced_ocr_boxes_join_into_one_word() -> None:
+    # OCR boxes for a form cell "□居　宅　介　護": one box per glyph, even gaps.
+    row1 = [
+        Line("□居", (100, 100, 150, 125), 24, score=0.9),
+        Line("宅", (190, 101, 214, 126), 24),
+        Line("介", (253, 100, 277, 125), 24),
+        Line("護", (316, 100, 340, 124), 24),
+    ]
+    # Cells of a table row: gaps wider than a stretched word's, so they stay apart.
+    row2 = [Line("有", (100, 200, 124, 224), 24), Line("無", (300, 200, 324, 224), 24)]
+    row2.append(Line("可", (500, 200, 524, 224), 24))
+    texts = [ln.text for ln in join_letter_spaced_lines([*row1, *row2])]
+    assert texts == ["□居宅介護", "有", "無", "可"]

@@ -24,6 +24,7 @@ from dotsocr.engines.cpu.furniture import mark_single_page_furniture
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.layout import Region
+from dotsocr.engines.cpu.letter_spaced_lines import join_letter_spaced_lines
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
 from dotsocr.engines.cpu.mixed_lines import split_mixed_lines
 from dotsocr.engines.cpu.page_roles import (
@@ -360,6 +361,7 @@ def assemble(
     """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
     shows the ruling lines of tables."""
     lines = mark_scripts_in_lines(split_mixed_lines(lines))
+    lines = join_letter_spaced_lines(lines)
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"
     vertical = sum(1 for ln in lines if ln.vertical) * 2 > max(len(lines), 1)

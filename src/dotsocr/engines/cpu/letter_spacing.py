@@ -100,3 +100,4 @@ def letter_spaced_words(pieces: Sequence[Piece], min_gap: float) -> list[tuple[i
 def _pair_ok(pieces: Sequence[Piece], i: int, vertical: bool) -> bool:
     gap = _gap(pieces[i][1], pieces[i + 1][1], vertical)
     return gap is not None and gap <= MAX_PAIR_GAP * pieces[i][2]
+
