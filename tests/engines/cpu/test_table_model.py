@@ -164,6 +164,13 @@ def test_an_ocr_line_over_two_cells_is_parted_by_the_columns() -> None:
     assert tm.cell_texts(cells, [line]) == ["Costs", "12"]
 
 
+def test_an_ocr_line_mostly_in_one_cell_stays_whole() -> None:
+    # A boundary drawn a little off, through the "%" of one cell's "% Pos".
+    line = Line("% Pos", (10, 0, 50, 20), 20)
+    cells = [_cell(0, 0, (0, 0, 16, 20)), _cell(0, 1, (16, 0, 200, 20))]
+    assert tm.cell_texts(cells, [line]) == ["", "% Pos"]
+
+
 def test_a_word_outside_every_cell_goes_to_the_nearest() -> None:
     cells = [_cell(0, 0, (0, 0, 100, 40)), _cell(0, 1, (100, 0, 200, 40))]
     lines = [Line("a", (10, 10, 20, 30), 20), Line("b", (205, 10, 215, 30), 20)]

@@ -511,9 +511,26 @@ def cell_texts(
         cells = ruled_cells(cells, rules)
     found: list[list[Line]] = [[] for _ in cells]
     for line in lines:
-        for piece in words(line):
+        for piece in _pieces(line, cells):
             found[_cell_for(piece.box, cells)].append(piece)
     return [join_pieces([p.text for p in _reading_order(group)]) for group in found]
+
+
+#: An OCR line this much (share of its width) inside one cell stays whole there.
+OCR_LINE_INSIDE = 0.8
+
+
+def _pieces(line: Line, cells: Sequence[ModelCell]) -> list[Line]:
+    """What of ``line`` goes to cells one by one: its words, except that an OCR
+    line lying in one cell stays whole (its words' places are only estimates, and
+    a cell's "% Pos" must not be parted at a boundary drawn a little off)."""
+    if not line.glyphs and line.width > 0:
+        inside = max(
+            max(0.0, min(line.box[2], c.box[2]) - max(line.box[0], c.box[0])) for c in cells
+        )
+        if inside >= OCR_LINE_INSIDE * line.width:
+            return [line]
+    return words(line)
 
 
 def grid_html(cells: Sequence[ModelCell], texts: Sequence[str]) -> str:
