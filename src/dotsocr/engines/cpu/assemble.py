@@ -20,7 +20,7 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.chart_axes import has_tick_axis
-from dotsocr.engines.cpu.furniture import mark_single_page_furniture
+from dotsocr.engines.cpu.furniture import mark_single_page_furniture, visible_lines
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.layout import Region
@@ -40,6 +40,7 @@ from dotsocr.engines.cpu.page_roles import (
     mark_title,
     promote_headings,
 )
+from dotsocr.engines.cpu.paragraphs import split_text_segments
 from dotsocr.engines.cpu.picture_tables import tables_among_pictures
 from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines, prose_columns
 from dotsocr.engines.cpu.reading_order import reading_order
@@ -241,7 +242,7 @@ def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]
             ordered = ordered[n:]
         out.extend(
             Block(kind, union(ln.box for ln in seg), seg, join_pieces([ln.text for ln in seg]))
-            for kind, seg in segment_lists(ordered)
+            for kind, seg in split_text_segments(segment_lists(ordered))
         )
         return out
     return [Block(category, union(ln.box for ln in lines), list(lines), block_text(lines, rtl))]
@@ -360,7 +361,7 @@ def assemble(
 ) -> list[Block]:
     """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
     shows the ruling lines of tables."""
-    lines = mark_scripts_in_lines(split_mixed_lines(lines))
+    lines = mark_scripts_in_lines(split_mixed_lines(visible_lines(lines, width, height)))
     lines = join_letter_spaced_lines(lines)
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"

@@ -6,7 +6,8 @@ by there is where the text sits and what it says: a line in the top or bottom
 band with none of the body beyond it, that names a journal and its web address, a
 volume, issue, DOI or date, a revision or part number, a page counter, or a
 "downloaded from" stamp; small print in those bands; and a vertical stamp in the
-side margin, away from the body.
+side margin, away from the body. Text set outside the page's crop box is not on
+the page at all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from dotsocr.engines.cpu.block import Block
+from dotsocr.engines.cpu.textlines import Line
 
 #: Share of the page height at the top and bottom where headers and footers sit.
 BAND = 0.1
@@ -65,9 +67,9 @@ def _beyond(b: Block, others: Sequence[Block], top: bool) -> bool:
     for o in others:
         if o is b or o.category in _FURNITURE or not (o.text or o.category == "Picture"):
             continue
-        if top and o.box[3] <= b.box[1] + 1:
+        if top and o.box[3] < b.box[1]:
             return False
-        if not top and o.box[1] >= b.box[3] - 1:
+        if not top and o.box[1] > b.box[3]:
             return False
     return True
 
@@ -107,3 +109,17 @@ def mark_single_page_furniture(
             role = _role(b, blocks, body, height)
             if role is not None:
                 b.category = role
+
+
+def _on_page(box: tuple[float, float, float, float], width: int, height: int) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return 0 <= cx <= width and 0 <= cy <= height
+
+
+def visible_lines(lines: Sequence[Line], width: int, height: int) -> list[Line]:
+    """The lines whose middle lies on the page: a printer's slug set outside the
+    crop box ("PAGER/SGML Page 1 of 48", "VerDate ...") is in the text layer but
+    not on the page anyone sees. A page whose lines mostly lie off it has its
+    coordinates wrong, not its text: it keeps them all."""
+    on = [ln for ln in lines if _on_page(ln.box, width, height)]
+    return on if len(on) * 2 > len(lines) else list(lines)

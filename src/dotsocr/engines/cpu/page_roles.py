@@ -41,6 +41,7 @@ _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 _BADGE = re.compile(r"^\s*\d{1,2}\s*$")
 _SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\w")
 _TEXT_LIKE = ("Text", "Section-header", "List-item")
+_ROMAN = re.compile(r"^[IVXLC]{1,6}\.?$")
 #: The <sup>/<sub> tags of :mod:`sup_sub`: markup, not the "<" and ">" of a relation.
 _SCRIPT_TAG = re.compile(r"</?su[bp]>")
 #: Share of the page height at the top and bottom that counts as margin for a lone
@@ -90,8 +91,8 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
     for b in blocks:
         if b.category != "Page-header" or not b.lines or not b.text:
             continue
-        if _folio(b, body):
-            continue
+        if is_page_number(b.text) and (_folio(b, body) or not _ROMAN.match(b.text.strip())):
+            continue  # a number in the header band; only a large Roman one is a chapter's
         if furniture_text(b.text):
             continue  # a journal line, a date, a counter: set in bold, still a header
         if _is_sentence(b.text):
