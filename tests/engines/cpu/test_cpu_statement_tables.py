@@ -288,3 +288,17 @@ def test_chart_with_gridlines_is_not_a_table(tmp_path: Path) -> None:
     lines, image = page_lines(_page(tmp_path / "chart.pdf", ticks, rules))
     box = union(ln.box for ln in lines)
     assert not looks_like_table(box, lines, "", image, rtl=False)
+
+
+def test_bullets_in_the_last_cell_are_no_notes() -> None:
+    def line(text: str, x: float, row: int) -> Line:
+        return Line(text, (x, 100 + 30 * row, x + 15 * len(text), 120 + 30 * row), 20.0)
+
+    lines = [line("Column name", 0, 0), line("Data type", 300, 0), line("Description", 600, 0)]
+    lines += [line("USAGE", 0, 1), line("VARCHAR(7)", 300, 1), line("Usage setting:", 600, 1)]
+    lines += [line("USER_TYPE", 0, 2), line("VARCHAR(5)", 300, 2), line("Type of profile:", 600, 2)]
+    lines += [line("- USER: The profile is a user.", 620, 3)]
+    lines += [line("- GROUP: The profile is a group.", 620, 4)]
+    table = Block("Table", union(ln.box for ln in lines), lines, table_html(lines))
+    out = tidy_table_edges([table], None, rtl=False)
+    assert [b.category for b in out] == ["Table"]

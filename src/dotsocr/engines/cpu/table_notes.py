@@ -31,6 +31,8 @@ _NOTE_START = re.compile(
     r"|\d{1,2}\s+[A-Z])",
     re.IGNORECASE,
 )
+#: A note starts within this many line sizes of the table's left edge.
+NOTE_INDENT = 2.0
 #: A caption's last line is taken back when it is this close above the table...
 CAPTION_GAP_LINES = 1.5
 #: ...and the line is this wide a share of the table.
@@ -49,12 +51,22 @@ def _text_rows(lines: Sequence[Line]) -> list[list[Line]]:
 
 def split_notes(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
     """(cell lines, note lines) of a table: the notes are the rows of one line each
-    at the bottom, from the first that opens like a note."""
+    at the bottom, from the first that opens like a note at the table's left edge
+    (a bullet further right is a list in the last row's cell)."""
     rows = _text_rows(lines)
     k = len(rows)
     while k > 1 and len(rows[k - 1]) == 1:
         k -= 1
-    start = next((i for i in range(k, len(rows)) if _NOTE_START.match(rows[i][0].text)), None)
+    left = min(ln.box[0] for ln in lines)
+    start = next(
+        (
+            i
+            for i in range(k, len(rows))
+            if _NOTE_START.match(rows[i][0].text)
+            and rows[i][0].box[0] <= left + NOTE_INDENT * rows[i][0].size
+        ),
+        None,
+    )
     if start is None or start < 2:
         return list(lines), []
     return [ln for row in rows[:start] for ln in row], [ln for row in rows[start:] for ln in row]

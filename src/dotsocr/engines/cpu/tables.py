@@ -382,15 +382,18 @@ class _TextRow:
         return cls(row, pieces, tails)
 
 
-def _wrapped(tail: _Tail, line: Line, rooms: list[_Room], col: int) -> bool:
+def _wrapped(tail: _Tail, line: Line, rooms: list[_Room], col: int, numbers: bool = False) -> bool:
     """Whether ``line`` (the leftmost piece of its text row in column ``col``) reads
     as the rest of the cell whose last line is ``tail``: it does not start left of
     that line (a new entry after a hanging indent), and its first word would not
     have fitted on that line: not within the most room of the columns that line
     lies over, or, going on in lower case under a line of several words (a run of
-    text, not one short item of a list), not within the column's widest line."""
+    text, not one short item of a list), not within the column's widest line.
+    With ``numbers``, a number under a number is never wrapped (numbers do not
+    wrap; where the rules set off groups of rows, two stacked numbers can instead
+    be one cell, so there :func:`_band_rows` decides)."""
     left, right, size, last, words, number = tail
-    if line.box[0] < left - 0.5 * size or (number and is_number(line.text)):
+    if line.box[0] < left - 0.5 * size or (numbers and number and is_number(line.text)):
         return False
     need = right - left + SPACE_GAP * size + _first_word_width(line)
     if need > rooms[max(last, col)][1] - rooms[col][0] - 0.5 * size:
@@ -421,7 +424,9 @@ def _continues(
         return True
     if len(row.pieces) >= len(tails):
         return False
-    return all(_wrapped(tails[c], group[0], rooms, c) for c, group in row.pieces.items())
+    return all(
+        _wrapped(tails[c], group[0], rooms, c, numbers=True) for c, group in row.pieces.items()
+    )
 
 
 def _fold_continuations(rows: list[list[Line]], cols: list[tuple[float, float]]) -> list[list[int]]:
@@ -458,13 +463,18 @@ def _band_rows(rows: list[_TextRow], rooms: list[_Room], split: int) -> list[int
     that spans them (a header over its sub-columns); with ``split`` >= STARTS where
     it starts a new cell (a line that is not the rest of a full line above it) in
     two columns that already hold text in the row; with LABELS where it does so in
-    the first column, or a number under a number in any column. Whatever the
-    rules, a new label under a line holding only a label (a heading row inside
-    the table, "Items that will not be reclassified") starts a row too. Its other
+    the first column. A number under a number starts a row with LABELS, or
+    whatever ``split`` when every text row of the band fills the same columns (a
+    cell centred over two lines of the others, as a row span is set, marks lines
+    of one row). Whatever the rules, a new label under a line holding only a label
+    (a heading row inside the table, "Items that will not be reclassified")
+    starts a row too. Its other
     lines are wrapped lines, or cells of columns still empty in the row (a label
     set in the middle of a tall row)."""
     out = [0]
     tails = dict(rows[0].tails)
+    used = {c for row in rows for c in row.pieces}
+    full = len(rows) > 1 and all(set(row.pieces) == used for row in rows)
     for i, row in enumerate(rows[1:], 1):
         under_span = False
         for first, tail in tails.items():
@@ -476,13 +486,14 @@ def _band_rows(rows: list[_TextRow], rooms: list[_Room], split: int) -> list[int
             for c, group in row.pieces.items()
             if c in tails and not _wrapped(tails[c], group[0], rooms, c)
         ]
-        numbers = [c for c in starts if tails[c][5] and row.tails[c][5]]
+        numbers = [c for c in row.pieces if c in tails and tails[c][5] and row.tails[c][5]]
         after_label = 0 in starts and set(rows[i - 1].pieces) == {0}
         if (
             under_span
             or after_label
-            or (split >= STARTS and (len(starts) >= 2 or numbers))
+            or (split >= STARTS and len(starts) >= 2)
             or (split >= LABELS and 0 in starts)
+            or ((split >= LABELS or full) and numbers)
         ):
             out.append(i)
             tails = dict(row.tails)
