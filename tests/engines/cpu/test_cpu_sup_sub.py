@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dotsocr.engines.cpu.sup_sub import mark_scripts
+from dotsocr.engines.cpu.table_grid import _td
 from dotsocr.engines.cpu.textlines import Line
 from dotsocr.model import Element
 from dotsocr.render.markdown import element_markdown
@@ -88,3 +89,15 @@ def test_marks_in_a_pdf_come_out_tagged(tmp_path: Path, cpu_engine) -> None:
     text = " ".join(e.text or "" for e in page.elements)
     assert "Shaffer<sup>1</sup> and Peter Boisen<sup>4,5</sup>" in text, text
     assert "H<sub>2</sub>O uptake" in text, text
+
+
+def test_a_decimal_point_set_low_is_no_subscript() -> None:
+    # PDFium boxes a full stop tightly, small and low on the line: it is still text.
+    line = _line([("11,062", 20, 0), (".", 6, -4), ("6 and 9", 20, 0), (".", 6, -4), ("5", 20, 0)])
+    assert mark_scripts(line).text == "11,062.6 and 9.5"
+
+
+def test_a_mark_in_a_table_cell_stays_markup() -> None:
+    assert _td("Stolen property<sup>1</sup> <b>", 1, 1) == (
+        "<td>Stolen property<sup>1</sup> &lt;b&gt;</td>"
+    )

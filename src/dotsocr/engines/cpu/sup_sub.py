@@ -24,6 +24,10 @@ SMALL = 0.8
 #: ... and it is raised or lowered when its middle is off the main middle by this
 #: share of the main height.
 SHIFT = 0.15
+#: Signs set raised or lowered besides letters and digits (footnote marks,
+#: charges); a full stop or comma is one only between two of them ("4,5"),
+#: whatever its box (a decimal point's box sits low).
+SCRIPT_SIGNS = frozenset("*+-=()\u2020\u2021\u00a7\u2212")
 _SPACE_BEFORE_SUP = re.compile(r"\s+(<sup>)")
 
 
@@ -41,13 +45,17 @@ def _kinds(line: Line) -> list[str] | None:
     kinds = []
     for (ch, b), h in zip(glyphs, heights, strict=True):
         kind = ""
-        if ch.strip() and h <= SMALL * main:
+        if (ch.isalnum() or ch in SCRIPT_SIGNS) and h <= SMALL * main:
             offset = (b[1] + b[3]) / 2 - middle
             if offset < -SHIFT * main:
                 kind = "sup"
             elif offset > SHIFT * main:
                 kind = "sub"
         kinds.append(kind)
+    for i in range(1, len(kinds) - 1):
+        # "4,5" raised: the comma between two raised digits is raised with them.
+        if not kinds[i] and glyphs[i][0] in ",." and kinds[i - 1] and kinds[i - 1] == kinds[i + 1]:
+            kinds[i] = kinds[i - 1]
     return kinds if any(kinds) else None
 
 

@@ -9,11 +9,16 @@ up to the column count, as a reader of rowspan/colspan expects.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from dotsocr.engines.cpu.scripts import join_pieces
 
 Cell = tuple[int, int, str]  # first column, column span, text
+
+#: Superscripts and subscripts the text layer showed (footnote marks, indices)
+#: stay markup in a cell; any other tag in cell text is text.
+_SCRIPT_TAG = re.compile(r"&lt;(/?su[bp])&gt;")
 
 
 @dataclass
@@ -139,4 +144,5 @@ class Grid:
 
 def _td(text: str, rows: int, cols: int) -> str:
     attr = (f' rowspan="{rows}"' if rows > 1 else "") + (f' colspan="{cols}"' if cols > 1 else "")
-    return f"<td{attr}>{html.escape(text, quote=False)}</td>"
+    body = _SCRIPT_TAG.sub(r"<\1>", html.escape(text, quote=False))
+    return f"<td{attr}>{body}</td>"
