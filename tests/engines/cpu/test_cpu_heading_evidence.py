@@ -114,3 +114,24 @@ def test_a_bold_run_in_line_is_not_a_heading_on_a_page(tmp_path: Path, cpu_engin
     assert heads == ["What's New for 2008"]
     text = " ".join(e.text or "" for e in page.elements if e.category == "Text")
     assert "IRA deduction expanded. You may be able to deduct" in text
+
+
+def test_a_chapter_label_and_its_number_are_one_heading() -> None:
+    label = _block("Section-header", "Chapter", (333, 1, 842, 214), size=120)
+    number = _block("Section-header", "II", (816, 11, 958, 166), size=120)
+    body = _block("Text", "We went along a path.", (448, 238, 1034, 791))
+    out = check_headings([label, number, body])
+    assert [(b.category, b.text) for b in out if b.category != "Text"] == [
+        ("Section-header", "Chapter II")
+    ]
+
+
+def test_a_big_first_line_running_into_its_paragraph_is_text() -> None:
+    # A drop cap makes a scanned chapter's first line tall; the line goes on below.
+    first = _block(
+        "Section-header", "WE went tip-toeing along a path amongst", (448, 238, 1034, 290)
+    )
+    rest = _block("Text", "the trees back towards the end of the garden.", (448, 295, 1034, 791))
+    out = check_headings([first, rest])
+    assert [b.category for b in out] == ["Text"]
+    assert out[0].text.startswith("WE went tip-toeing along a path amongst the trees")

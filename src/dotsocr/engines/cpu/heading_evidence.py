@@ -84,6 +84,8 @@ _NAME_WORD = re.compile(
 )
 _NAME_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079,;]+")
 #: A full stop after a word, then a capitalised word: where a run-in lead ends.
+#: A chapter or part number standing alone: "II", "12", "IV.".
+_LONE_NUMBER = re.compile(r"^\s*(?:[IVXLC]{1,6}|\d{1,3})\.?\s*$")
 _LEAD_END = re.compile(r"(\S+)\.\s+(?=[A-Z])")
 #: Abbreviations whose full stop ends no sentence.
 _ABBREVIATIONS = frozenset(
@@ -207,6 +209,24 @@ def _next_below(block: Block, blocks: Sequence[Block]) -> Block | None:
     return min(cands, key=lambda o: o.box[1]) if cands else None
 
 
+def _label_above(block: Block, blocks: Sequence[Block]) -> Block | None:
+    """A heading of at most three words ("Chapter", "Part") right above ``block`` or
+    just before it on its row."""
+    for o in blocks:
+        if o is block or o.category not in ("Section-header", "Title") or not o.text:
+            continue
+        if len(_words(o.text)) > 3 or _LONE_NUMBER.match(o.text):
+            continue
+        rows = min(o.box[3], block.box[3]) - max(o.box[1], block.box[1])
+        short = min(o.box[3] - o.box[1], block.box[3] - block.box[1])
+        gap = block.box[0] - o.box[2]
+        size = max(o.size, block.size, 1.0)
+        beside = rows >= 0.5 * short and -0.5 * size <= gap <= 3 * size
+        if beside or _below(o, block):
+            return o
+    return None
+
+
 def _merge(upper: Block, lower: Block, category: str) -> None:
     """Join ``upper`` into ``lower`` (in place), under ``category``."""
     lower.text = f"{upper.text.rstrip()} {lower.text.lstrip()}"  # type: ignore[union-attr]
@@ -238,4 +258,15 @@ def check_headings(blocks: list[Block]) -> list[Block]:
                 b.category = "Text"
         elif is_sentence_tail(text) or is_author_list(text):
             b.category = "Text"
+        elif _LONE_NUMBER.match(text) and _label_above(b, blocks) is not None:
+            label = _label_above(b, blocks)
+            assert label is not None
+            _merge(label, b, "Section-header")  # "Chapter" over "II": "Chapter II"
+        elif (
+            after is not None
+            and after.category == "Text"
+            and _starts_lower(after.text or "")
+            and not text.endswith((":", ".", "?", "!"))
+        ):
+            _merge(b, after, "Text")  # a paragraph's first line (a drop cap made it big)
     return [b for b in blocks if b.text != "" or b.category in ("Picture", "Formula")]
