@@ -131,3 +131,14 @@ def test_letter_spaced_ocr_boxes_join_into_one_word() -> None:
     row2.append(Line("可", (500, 200, 524, 224), 24))
     texts = [ln.text for ln in join_letter_spaced_lines([*row1, *row2])]
     assert texts == ["□居宅介護", "有", "無", "可"]
+
+
+def test_korean_keeps_its_spaces_beside_cjk_punctuation() -> None:
+    lines = [Line("위", (0, 0, 20, 20), 20), Line("「감염병예방법」", (0, 25, 160, 45), 20)]
+    assert block_text(lines) == "위 「감염병예방법」"
+
+
+def test_wide_ascii_gaps_still_split_a_line(tmp_path: Path) -> None:
+    # Spaces that align code or justify a line are no bridge over a column gap.
+    glyphs = row("ELSE" + " " * 12 + "'XXX'", 50, 100, 12)
+    assert _texts(tmp_path, glyphs) == ["ELSE", "'XXX'"]

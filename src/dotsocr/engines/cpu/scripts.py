@@ -32,6 +32,12 @@ def is_cjk(ch: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
 
 
+def is_hangul(ch: str) -> bool:
+    """True for Hangul (Korean is written with spaces between words)."""
+    cp = ord(ch[0]) if ch else 0
+    return 0xAC00 <= cp <= 0xD7A3 or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F
+
+
 def is_rtl(ch: str) -> bool:
     """True for right-to-left letters (Arabic, Hebrew, Syriac, Thaana...)."""
     return bool(ch) and unicodedata.bidirectional(ch[0]) in ("R", "AL")
@@ -42,7 +48,8 @@ def needs_space(left: str, right: str) -> bool:
 
     None where either side is CJK: a line break in Chinese or Japanese text is no
     word break, also where the text goes on in Latin letters or digits (生成 + AI,
-    含み、 + 2026年). None around an empty piece or whitespace either.
+    含み、 + 2026年); Korean next to CJK punctuation keeps its space. None around
+    an empty piece or whitespace either.
     """
     if not left or not right:
         return False
@@ -52,7 +59,11 @@ def needs_space(left: str, right: str) -> bool:
     b = "\u4e00" if b == "\ufff9" else b
     if a.isspace() or b.isspace():
         return False
-    return not (is_cjk(a) or is_cjk(b))
+    if is_cjk(a) and is_cjk(b):
+        return False
+    if is_cjk(a) or is_cjk(b):
+        return is_hangul(b if is_cjk(a) else a)  # Korean keeps its word spaces
+    return True
 
 
 def join_pieces(pieces: list[str]) -> str:

@@ -134,7 +134,7 @@ def _same_row(a: Box, b: Box, size: float, need: float = 0.4) -> bool:
 
 def _continues(run: _Run, ch: TextChar, spanned: float = 0.0) -> bool:
     """Whether ``ch`` carries on ``run`` geometrically (same row or same column);
-    ``spanned`` is the width of the space characters the PDF wrote in between
+    ``spanned`` is the width of the full-width spaces the PDF wrote in between
     (第１章　　総則: two full-width spaces are text, not a gutter)."""
     assert run.box is not None
     size = run.size()
@@ -191,9 +191,10 @@ def _split_runs(chars: Sequence[TextChar], use_fs: bool) -> list[_Run]:
                 run.chars.append(ch)
             elif run is not None and run.chars:
                 _note_space(run, ch)
-                if not ch.generated:
-                    w, h = ch.box[2] - ch.box[0], ch.box[3] - ch.box[1]
-                    spanned += max(w, h) if ch.text == "\u3000" else w
+                if ch.text == "\u3000" and not ch.generated:
+                    # Only full-width spaces: ASCII ones also align code and justify
+                    # lines, where a wide gap must still split.
+                    spanned += max(ch.box[2] - ch.box[0], ch.box[3] - ch.box[1])
             continue
         if run is None or pending_break or not _continues(run, ch, spanned):
             if run is not None and run.chars:
@@ -415,6 +416,7 @@ def _run_text(run: _Run, size: float, notes: RubyNotes | None = None) -> str:
         text = _glyph_text(ch, not any(p.strip() for p in parts))
         if not text:
             pending = run.spaces.get(i, pending)
+            prev = ch
             continue
         if prev is not None and not run.vertical and pending is None:
             gap = max(ch.box[0] - prev.box[2], prev.box[0] - ch.box[2])
