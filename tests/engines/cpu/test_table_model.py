@@ -152,6 +152,50 @@ def test_cells_filled_word_by_word_with_spans_and_empty_cells() -> None:
     ]
 
 
+def _spaced_line(words: list[tuple[str, float]], y: float = 0.0, size: float = 20.0) -> Line:
+    """A text-layer line of words, each starting at its x, glyphs 10 pixels wide."""
+    glyphs = [
+        (ch, (x + 10 * i, y, x + 10 * (i + 1), y + size))
+        for word, x in words
+        for i, ch in enumerate(word)
+    ]
+    text = " ".join(word for word, _ in words)
+    return Line(text, (glyphs[0][1][0], y, glyphs[-1][1][2], y + size), size, glyphs=glyphs)
+
+
+def test_a_space_on_a_boundary_between_two_cells_parts_the_line() -> None:
+    # "friends" and "Count" sit a plain space apart (6 px) but in two cells;
+    # "Concern over" stays one phrase, in its cell.
+    line = _spaced_line([("Concern", 0), ("over", 76), ("friends", 122), ("Count", 198)])
+    cells = [_cell(0, 0, (0, 0, 190, 20)), _cell(0, 1, (190, 0, 300, 20))]
+    assert tm.cell_texts(cells, [line]) == ["Concern over friends", "Count"]
+
+
+def test_a_header_over_spanned_columns_stays_whole() -> None:
+    # "Year Ended December 31," centred over a cell spanning columns 1-3, beside an
+    # empty corner cell whose box the model drew too wide (up to x=380): the line
+    # keeps together in the spanning cell, although its words cross the boundary
+    # between columns 2 and 3 and lie partly in the corner's box.
+    header = _spaced_line([("Year", 290), ("Ended", 336), ("December", 392), ("31,", 478)])
+    cells = [
+        _cell(0, 0, (0, 0, 380, 48), rs=2),
+        _cell(0, 1, (200, 0, 600, 30), cs=3),
+        _cell(1, 1, (200, 30, 330, 60)),
+        _cell(1, 2, (330, 30, 470, 60)),
+        _cell(1, 3, (470, 30, 600, 60)),
+        _cell(2, 0, (0, 60, 200, 90)),
+        _cell(2, 1, (200, 60, 330, 90)),
+        _cell(2, 2, (330, 60, 470, 90)),
+        _cell(2, 3, (470, 60, 600, 90)),
+    ]
+    years = [Line(y, (x, 35, x + 40, 55), 20) for y, x in (("2023", 250), ("2022", 380))]
+    html = tm.grid_html(cells, tm.cell_texts(cells, [header, *years]))
+    assert TableCells(html).rows[:2] == [
+        [("", 2, 1), ("Year Ended December 31,", 1, 3)],
+        [("2023", 1, 1), ("2022", 1, 1), ("", 1, 1)],
+    ]
+
+
 def test_an_ocr_line_over_two_cells_is_parted_by_the_columns() -> None:
     # OCR boxed "Costs" and "12" of two cells as one line (no glyph boxes): each
     # word gets its share of the line's width (12 characters over 120 pixels).
@@ -292,3 +336,53 @@ def test_real_model_reads_a_ruled_table_with_a_spanning_title(tmp_path: Path) ->
     for cell in cells:
         assert shown[0] - 2 <= cell.box[0] < cell.box[2] <= shown[2] + 2
         assert shown[1] - 2 <= cell.box[1] < cell.box[3] <= shown[3] + 2
+
+
+STATEMENT = [
+    ("Revenue", "1,234", "1,100", "987"),
+    ("Cost of revenue", "(456)", "(400)", "(350)"),
+    ("Gross profit", "778", "700", "637"),
+    ("Operating expenses", "300", "280", "260"),
+    ("Net income", "478", "420", "377"),
+]
+
+
+def _statement_pdf(path: Path) -> tuple[float, float, float, float]:
+    """An income statement with no rules: labels, "Year Ended December 31," centred
+    over three year columns, right-aligned numbers; returns its box in points."""
+    pdf = FPDF(unit="pt", format="letter")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    rights = [300, 380, 460]
+    pdf.set_xy(250, 100)
+    pdf.cell(250, 14, "Year Ended December 31,", align="C")
+    for right, year in zip(rights, ["2023", "2022", "2021"], strict=True):
+        pdf.set_xy(right - 60, 116)
+        pdf.cell(60, 14, year, align="R")
+    y = 136
+    for label, *values in STATEMENT:
+        pdf.set_xy(72, y)
+        pdf.cell(150, 14, label)
+        for right, value in zip(rights, values, strict=True):
+            pdf.set_xy(right - 60, y)
+            pdf.cell(60, 14, value, align="R")
+        y += 16
+    pdf.output(str(path))
+    return (70.0, 96.0, 470.0, y + 4.0)
+
+
+@needs_model
+def test_real_model_reads_an_unruled_statement_with_a_spanning_header(tmp_path: Path) -> None:
+    pdf = tmp_path / "statement.pdf"
+    box_pt = _statement_pdf(pdf)
+    page = rendered_pages(pdf, dpi=144)[0]
+    assert page.image is not None and page.text_layer is not None
+    box = tuple(v * 2 for v in box_pt)
+    lines = lines_from_chars(page.text_layer.chars)
+    crop, shown = tm.crop_page(to_bgr(page.image), box, margin=4)
+    html = tm.model_table_html(crop, shown, lines)
+    assert html is not None
+    rows = [[text for text, _, _ in row] for row in TableCells(html).rows]
+    assert rows[0] == ["", "Year Ended December 31,"]
+    assert rows[1] == ["2023", "2022", "2021"]
+    assert rows[2:] == [list(row) for row in STATEMENT]

@@ -20,9 +20,13 @@ crop), output 1 the token probabilities. The token list is the model's
 belongs to it when its token opens a cell.
 
 The cells are then filled with the table region's lines (text layer or OCR),
-split into words where their glyphs show them, each word going to the cell its
-middle falls in (the nearest cell otherwise), and written as the same HTML as
-the rules write (:class:`table_grid.Grid`). The model's boxes drift on tall
+each piece going to the cell its middle falls in (the nearest cell otherwise), and
+written as the same HTML as the rules write (:class:`table_grid.Grid`). A
+text-layer line is cut into phrases where its glyphs leave more than a space, or
+where a space lies on a boundary between two cells of its row (two cells PDFium
+ran together); a header centred over spanned columns stays whole. An OCR line is
+cut into words (placed by their characters' share of its width) only when it
+crosses columns. The model's boxes drift on tall
 tables (a 1,100-pixel table is read at 488), so where the page shows a ruling
 line near a boundary between rows or columns, the cells' edges are moved onto it
 first (on ICDAR 2013 EU this took the model from 0.975 to 0.995 structure F1).
@@ -30,6 +34,7 @@ first (on ICDAR 2013 EU this took the model from 0.975 to 0.995 structure F1).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -352,45 +357,55 @@ def ocr_words(line: Line) -> list[Line]:
     ]
 
 
-def words(line: Line) -> list[Line]:
+def _spaced(line: Line, glyphs: list[tuple[str, Box]]) -> set[int]:
+    """Indices of the glyphs the line's text puts a space before (empty when text
+    and glyphs do not pair up one to one)."""
+    letters = [c for c in line.text if not c.isspace()]
+    if len(letters) != len(glyphs) or any(g[0] != c for g, c in zip(glyphs, letters, strict=True)):
+        return set()
+    out: set[int] = set()
+    k = 0
+    for i, ch in enumerate(line.text):
+        if ch.isspace():
+            continue
+        if i > 0 and line.text[i - 1].isspace():
+            out.add(k)
+        k += 1
+    return out
+
+
+def words(line: Line, gap: float | None = None, cuts: Sequence[float] = ()) -> list[Line]:
     """A line cut into words: a text-layer line where its glyphs leave a gap (or its
-    text a space), an OCR line at its spaces (``ocr_words``); the pieces that go
-    to cells."""
+    text a space), an OCR line at its spaces (``ocr_words``). With ``gap`` (in ems)
+    a text-layer line is cut only where its glyphs leave a gap that wide, or where
+    a space between words lies on one of the x positions ``cuts`` (within a quarter
+    em): phrases, their spaces kept."""
     if not line.glyphs:
         return ocr_words(line)
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
-    letters = [c for c in line.text if not c.isspace()]
     if len(glyphs) < 2 or line.vertical:
         return [line]
-    paired = len(letters) == len(glyphs) and all(
-        g[0] == c for g, c in zip(glyphs, letters, strict=True)
-    )
-    spaced: set[int] = set()
-    if paired:
-        k = 0
-        for i, ch in enumerate(line.text):
-            if ch.isspace():
-                continue
-            if i > 0 and line.text[i - 1].isspace():
-                spaced.add(k)
-            k += 1
+    spaced = _spaced(line, glyphs)
     groups: list[list[tuple[str, Box]]] = [[glyphs[0]]]
+    texts = [glyphs[0][0]]
     for i, (prev, glyph) in enumerate(itertools.pairwise(glyphs), 1):
-        if i in spaced or glyph[1][0] - prev[1][2] > SPACE_GAP * line.size:
+        space = glyph[1][0] - prev[1][2]
+        word_break = i in spaced or space > SPACE_GAP * line.size
+        tol = 0.25 * line.size
+        on_cut = any(prev[1][2] - tol <= x <= glyph[1][0] + tol for x in cuts)
+        if (space > gap * line.size or (word_break and on_cut)) if gap is not None else word_break:
             groups.append([glyph])
+            texts.append(glyph[0])
         else:
             groups[-1].append(glyph)
+            texts[-1] += (" " if word_break else "") + glyph[0]
     if len(groups) == 1:
         return [line]
     return [
         Line(
-            text="".join(g[0] for g in group),
-            box=union(g[1] for g in group),
-            size=line.size,
-            bold=line.bold,
-            glyphs=group,
+            text=text, box=union(g[1] for g in group), size=line.size, bold=line.bold, glyphs=group
         )
-        for group in groups
+        for text, group in zip(texts, groups, strict=True)
     ]
 
 
@@ -510,21 +525,52 @@ def cell_texts(
     if rules is not None:
         cells = ruled_cells(cells, rules)
     found: list[list[Line]] = [[] for _ in cells]
+    if not cells:
+        return []
+    cuts = _row_cuts(cells)
+    rows = _filled(
+        boundaries(cells, across=False),
+        min(c.box[1] for c in cells),
+        max(c.box[3] for c in cells),
+    )
     for line in lines:
-        for piece in _pieces(line, cells):
+        row = bisect.bisect(rows, (line.box[1] + line.box[3]) / 2)
+        for piece in _pieces(line, cells, cuts.get(row, [])):
             found[_cell_for(piece.box, cells)].append(piece)
     return [join_pieces([p.text for p in _reading_order(group)]) for group in found]
 
 
+def _row_cuts(cells: Sequence[ModelCell]) -> dict[int, list[float]]:
+    """For each row, the x of every boundary between two of its cells side by side
+    (not the column boundaries inside a cell spanning columns)."""
+    left, right = min(c.box[0] for c in cells), max(c.box[2] for c in cells)
+    cols = _filled(boundaries(cells, across=True), left, right)
+    out: dict[int, list[float]] = {}
+    for c in cells:
+        if c.col == 0 or c.col - 1 >= len(cols):
+            continue
+        for r in range(c.row, c.row + c.rowspan):
+            out.setdefault(r, []).append(cols[c.col - 1])
+    return out
+
+
+#: A text-layer line is cut where its glyphs leave a gap this wide (ems): wider than
+#: a space between words, narrower than the gap PDFium ends a line at.
+PHRASE_GAP = 0.4
 #: An OCR line this much (share of its width) inside one cell stays whole there.
 OCR_LINE_INSIDE = 0.8
 
 
-def _pieces(line: Line, cells: Sequence[ModelCell]) -> list[Line]:
-    """What of ``line`` goes to cells one by one: its words, except that an OCR
-    line lying in one cell stays whole (its words' places are only estimates, and
-    a cell's "% Pos" must not be parted at a boundary drawn a little off)."""
-    if not line.glyphs and line.width > 0:
+def _pieces(line: Line, cells: Sequence[ModelCell], cuts: Sequence[float]) -> list[Line]:
+    """What of ``line`` goes to cells one by one: a text-layer line's phrases (cut
+    at gaps wider than a space, or at a space on a boundary between columns: two
+    cells PDFium ran together; a header centred over columns stays whole), an OCR
+    line's words, except that an OCR line lying in one cell stays whole (its words'
+    places are only estimates, and a cell's "% Pos" must not be parted at a
+    boundary drawn a little off)."""
+    if line.glyphs:
+        return words(line, PHRASE_GAP, cuts)
+    if line.width > 0:
         inside = max(
             max(0.0, min(line.box[2], c.box[2]) - max(line.box[0], c.box[0])) for c in cells
         )
