@@ -169,10 +169,12 @@ def vertical_order(boxes: Sequence[tuple[float, float, float, float]]) -> list[i
 
 
 def _counted(text: str) -> bool:
-    """Columns scored: those with CJK or digits (Latin set sideways is left out)."""
+    """Columns scored: those with CJK, or digits alone (Latin set sideways is left
+    out)."""
     from dotsocr.engines.cpu.scripts import is_cjk
 
-    return any(is_cjk(ch) or ch.isdigit() for ch in text)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return any(is_cjk(ch) for ch in text) or (latin == 0 and any(ch.isdigit() for ch in text))
 
 
 def ocr_vertical_text(image: Image.Image) -> str:
@@ -205,10 +207,10 @@ def textlayer_columns(pdf: Path, index: int, scale: float) -> list[tuple[tuple[f
         ch = tp.get_text_range(i, 1)
         if not ch.strip():
             continue
-        # The loose box spans the font's ascent to descent: its height is the font
-        # size for every glyph (、 and ruby included), whatever the text matrix.
+        # The loose box spans the font's ascent to descent: its longer side is the
+        # font size for every glyph (、, ruby and Latin set sideways included).
         raw.FPDFText_GetLooseCharBox(tp.raw, i, loose)
-        size = loose.top - loose.bottom
+        size = max(loose.top - loose.bottom, loose.right - loose.left)
         left, bottom, right, top = tp.get_charbox(i)
         box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
         chars.append((ch, size, box))

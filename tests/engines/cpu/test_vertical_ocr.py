@@ -137,6 +137,36 @@ def test_a_turned_bar_is_a_long_vowel_mark() -> None:
     assert V._choose([("へ", 0.9)], ("へ", 0.6), ("く", 0.99)) == [("へ", 0.9)]
 
 
+def test_latin_set_sideways_comes_from_the_turned_reading() -> None:
+    # A column of five cells; the turned reading found "pH" over cells 1-2.
+    crop = _column(_squares(5, EM + 6), 5 * (EM + 6) + 10)
+    col = V.split_cells(crop)
+    assert col is not None
+    per_tile = [[("熱", 0.9)], [("x", 0.4)], [("ト", 0.5)], [("に", 0.9)], [("よ", 0.9)]]
+    centres = [(a + b) / 2 for a, b in col.cells]
+    turned = [("熱", 0.9, centres[0]), ("p", 0.95, centres[1]), ("H", 0.97, centres[2])]
+    turned.append(("に", 0.9, centres[3]))
+    assert V._put_sideways(per_tile, col, turned) == [1, 2]
+    assert "".join(ch for cell in per_tile for ch, _ in cell) == "熱pHによ"
+    # A lone letter is no run: upright cells keep their reading.
+    assert V._latin_runs([("熱", 0.9, 1.0), ("p", 0.9, 2.0), ("に", 0.9, 3.0)]) == []
+
+
+def _flat_tile(points: list[tuple[int, int]]) -> np.ndarray:
+    image = Image.new("RGB", (40, 60), "white")
+    ImageDraw.Draw(image).line(points, fill="black", width=3)
+    return np.asarray(image).copy()
+
+
+def test_an_even_arc_is_told_from_he() -> None:
+    arc = _flat_tile([(4, 36), (10, 28), (20, 25), (30, 28), (36, 36)])  # ︵
+    he = _flat_tile([(4, 34), (13, 25), (36, 38)])  # へ: its peak left of the middle
+    assert V._flat_and_even(arc)
+    assert not V._flat_and_even(he)
+    assert V._choose([("へ", 0.99)], ("へ", 0.8), ("C", 0.6), even=True) == [("（", 0.6)]
+    assert V._choose([("へ", 0.99)], ("へ", 0.8), ("C", 0.6), even=False) == [("へ", 0.99)]
+
+
 @pytest.mark.parametrize(
     ("got", "want"),
     [

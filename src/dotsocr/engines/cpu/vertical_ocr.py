@@ -41,11 +41,11 @@ _TILE_HEIGHT = 1.5
 _GAP = 0.0
 #: Characters that, read from an upright cell, hint that the glyph was a rotated
 #: form (ー 「」 （） ～ and friends turned 90 degrees in vertical writing).
-_SUSPECT = set("一ー－-—―‐¬｜|丨│Ｉ1１Il!！'’\"^~～¯_=＝7ᄀ」「〕〔)(（）[]［］⌐ㄱ┐┘└┌ㄴ")
+_SUSPECT = set(":：“”〝〟一ー－-—―‐¬｜|丨│Ｉ1１Il!！'’\"^~～¯_=＝7ᄀ」「〕〔)(（）[]［］⌐ㄱ┐┘└┌ㄴ")
 
 #: Characters whose vertical form is the horizontal one turned by 90 degrees: a
 #: doubtful cell read as one of them when turned back is taken as it.
-_TURNED = set("ー一－-—―‐～〜~…‥「」『』（）()〔〕［］[]【】〈〉《》｛｝<>＜＞=＝→←")
+_TURNED = set("“”〝〟ー一－-—―‐～〜~…‥「」『』（）()〔〕［］[]【】〈〉《》｛｝<>＜＞=＝→←")
 #: What turned readings stand for in vertical writing: a bar is ー (一 is never
 #: turned), brackets are full width.
 _TURNED_AS = {"一": "ー", "(": "（", ")": "）", "[": "［", "]": "］", "<": "〈", ">": "〉"}
@@ -199,7 +199,7 @@ def _cell_cost(lo: Boundary, hi: Boundary, pitch: float) -> float:
     room = hi[1] - lo[0]
     over = max(0.0, ink - pitch) / pitch
     short = max(0.0, pitch - room) / pitch
-    return 8.0 * over**2 + 20.0 * max(0.0, ink / pitch - _MAX_CELL) + short**2 + 2.0 * hi[2]
+    return 100.0 * over**2 + 20.0 * max(0.0, ink / pitch - _MAX_CELL) + short**2 + 2.0 * hi[2]
 
 
 def _best_boundaries(bounds: list[Boundary], pitch: float) -> list[int]:
