@@ -135,3 +135,23 @@ def test_a_big_first_line_running_into_its_paragraph_is_text() -> None:
     out = check_headings([first, rest])
     assert [b.category for b in out] == ["Text"]
     assert out[0].text.startswith("WE went tip-toeing along a path amongst the trees")
+
+
+def test_author_names_over_an_affiliation_are_not_headings() -> None:
+    first = _block("Section-header", "Yusuke Shinyama", (411, 326, 666, 362))
+    second = _block("Section-header", "Satoshi Sekine", (1082, 326, 1289, 361))
+    place = _block("Section-header", "New York University, New York", (616, 386, 1084, 420))
+    section = _block("Section-header", "Related Work", (200, 1273, 425, 1309))
+    body = _block("Text", "Every day a large number of articles appear.", (200, 1334, 831, 2008))
+    out = check_headings([first, second, place, section, body])
+    heads = [b.text for b in out if b.category == "Section-header"]
+    assert heads == ["Related Work"]
+
+
+def test_numbered_capitals_on_their_own_line_are_headings() -> None:
+    from dotsocr.engines.cpu.page_roles import promote_headings
+
+    caps = _block("Text", "I. INTRODUCTION", (354, 729, 570, 754), size=15)
+    sentence = _block("Text", "2. We then measured it", (354, 800, 800, 825), size=20)
+    promote_headings([caps, sentence], 20.0)
+    assert (caps.category, sentence.category) == ("Section-header", "Text")

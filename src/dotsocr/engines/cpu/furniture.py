@@ -21,6 +21,9 @@ from dotsocr.engines.cpu.textlines import Line
 
 #: Share of the page height at the top and bottom where headers and footers sit.
 BAND = 0.1
+#: ... and where a line that says what furniture says may sit (a journal line at
+#: the foot of a short column).
+WIDE_BAND = 0.17
 #: Share of the page width at either side where a vertical stamp stands.
 SIDE = 0.08
 _FURNITURE = ("Page-header", "Page-footer")
@@ -75,14 +78,16 @@ def _beyond(b: Block, others: Sequence[Block], top: bool) -> bool:
 
 
 def _role(b: Block, blocks: Sequence[Block], body: float, height: int) -> str | None:
-    top = b.box[3] <= BAND * height
-    bottom = b.box[1] >= (1 - BAND) * height
+    said = furniture_text(b.text or "")
+    band = WIDE_BAND if said else BAND
+    top = b.box[3] <= band * height
+    bottom = b.box[1] >= (1 - band) * height
     if not (top or bottom) or len(b.lines) > 3 or len(b.text or "") > 200:
         return None
     if not _beyond(b, blocks, top):
         return None
     small = body > 0 and b.size <= 0.85 * body
-    if furniture_text(b.text or "") or small:
+    if said or small:
         return "Page-header" if top else "Page-footer"
     return None
 

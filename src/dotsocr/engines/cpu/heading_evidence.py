@@ -80,10 +80,17 @@ _CJK_SENTENCE_END = ("\u3002", "\u3001", "\uff0c")
 _CJK_CONTINUES = ("\uff09", "\u3001", "\u3002", "\uff0c", "\u300d", "\u300f", ")")
 #: An initial ("J."), a name particle, or a capitalised word of a person's name.
 _NAME_WORD = re.compile(
-    r"^(?:[A-Z]\.(?:-?[A-Z]\.)*|[A-Z][a-z'\u2019\-]+|van|von|de|der|da|di|le|la)$"
+    r"^(?:[A-Z]\.(?:-?[A-Z]\.)*|[A-Z][a-z'\u2019]+(?:-[A-Z]?[a-z'\u2019]+)*|"
+    r"van|von|de|der|da|di|le|la)$"
 )
 _NAME_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079,;]+")
 #: A full stop after a word, then a capitalised word: where a run-in lead ends.
+#: What an author's affiliation line says.
+_AFFILIATION = re.compile(
+    r"@|\b(?:universit|institut|department|dept\.|laborator|college|school|faculty|"
+    r"hospital|centre|center|academy|corporation|inc\.|ltd|gmbh|e-mail|email)",
+    re.IGNORECASE,
+)
 #: A chapter or part number standing alone: "II", "12", "IV.".
 _LONE_NUMBER = re.compile(r"^\s*(?:[IVXLC]{1,6}|\d{1,3})\.?\s*$")
 _LEAD_END = re.compile(r"(\S+)\.\s+(?=[A-Z])")
@@ -209,6 +216,46 @@ def _next_below(block: Block, blocks: Sequence[Block]) -> Block | None:
     return min(cands, key=lambda o: o.box[1]) if cands else None
 
 
+def is_person_name(text: str) -> bool:
+    """Two to four capitalised name words or initials, marks aside: "Satoshi Sekine",
+    "Md. Khalid Hossain1"."""
+    words = _NAME_MARKS.sub(" ", text).split()
+    return 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) for w in words)
+
+
+def _byline(block: Block, blocks: Sequence[Block]) -> bool:
+    """A person's name among more names (beside or under it) with an affiliation or
+    e-mail line right under them: an author, not a heading."""
+    if not is_person_name(block.text or ""):
+        return False
+    names = [block]
+    for o in sorted(blocks, key=lambda o: o.box[1]):
+        if o in names or not o.text or not is_person_name(o.text):
+            continue
+        if any(_near(n, o) for n in names):
+            names.append(o)
+    left = min(n.box[0] for n in names)
+    right = max(n.box[2] for n in names)
+    foot = max(n.box[3] for n in names)
+    size = max(n.size for n in names)
+    for o in blocks:
+        if o in names or not o.text:
+            continue
+        under = 0 <= o.box[1] - foot <= 2 * size and o.box[0] < right and o.box[2] > left
+        if under and _AFFILIATION.search(o.text):
+            if o.category == "Section-header":
+                o.category = "Text"  # the affiliation is no heading either
+            return True
+    return False
+
+
+def _near(a: Block, b: Block) -> bool:
+    """Two blocks on one row or stacked close: one byline."""
+    size = max(a.size, b.size, 1.0)
+    rows = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    return rows > 0 or -0.3 * size <= b.box[1] - a.box[3] <= 2.0 * size
+
+
 def _label_above(block: Block, blocks: Sequence[Block]) -> Block | None:
     """A heading of at most three words ("Chapter", "Part") right above ``block`` or
     just before it on its row."""
@@ -256,7 +303,7 @@ def check_headings(blocks: list[Block]) -> list[Block]:
                 _merge(b, after, "Text")
             else:
                 b.category = "Text"
-        elif is_sentence_tail(text) or is_author_list(text):
+        elif is_sentence_tail(text) or is_author_list(text) or _byline(b, blocks):
             b.category = "Text"
         elif _LONE_NUMBER.match(text) and _label_above(b, blocks) is not None:
             label = _label_above(b, blocks)

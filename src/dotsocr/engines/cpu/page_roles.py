@@ -41,6 +41,10 @@ _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 _BADGE = re.compile(r"^\s*\d{1,2}\s*$")
 _SECTION_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*\.?\s+\w")
 _TEXT_LIKE = ("Text", "Section-header", "List-item")
+#: A numbered section title set in capitals on a line of its own, as IEEE and many
+#: reports set them ("I. INTRODUCTION", "2. MATERIALS AND METHODS"); small
+#: capitals measure smaller than the body, so size cannot tell.
+_CAPS_SECTION = re.compile(r"^(?:[IVX]{1,5}|\d{1,2}|[A-H])\.\s+[A-Z][A-Z0-9 ,&\-]{2,60}$")
 _ROMAN = re.compile(r"^[IVXLC]{1,6}\.?$")
 #: The <sup>/<sub> tags of :mod:`sup_sub`: markup, not the "<" and ">" of a relation.
 _SCRIPT_TAG = re.compile(r"</?su[bp]>")
@@ -97,9 +101,7 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
             continue  # a journal line, a date, a counter: set in bold, still a header
         if _is_sentence(b.text):
             b.category = "Text"
-        elif len(b.lines) <= 3 and (
-            _set_apart(b, body, 1.15)
-        ):
+        elif len(b.lines) <= 3 and (_set_apart(b, body, 1.15)):
             b.category = "Section-header"
 
 
@@ -151,7 +153,7 @@ def promote_headings(blocks: Sequence[Block], body: float) -> None:
             continue
         if sum(c.isalpha() for c in text) < 2 or is_list_start(text) or is_page_number(text):
             continue
-        if _set_apart(b, body, 1.2):
+        if _set_apart(b, body, 1.2) or _CAPS_SECTION.match(text):
             b.category = "Section-header"
 
 
@@ -256,9 +258,7 @@ def mark_captions(blocks: Sequence[Block], height: int, body: float = 0.0) -> No
         if b.category == "Caption" and CAPTION.match(b.text) and not is_caption_text(b.text):
             b.category = "Text"
             continue
-        if b.category == "Caption" and (
-            _numbered_heading(b, body) or _display_heading(b, body)
-        ):
+        if b.category == "Caption" and (_numbered_heading(b, body) or _display_heading(b, body)):
             b.category = "Section-header"
             continue
         if b.category != "Text" or len(b.lines) > 6 or not is_caption_text(b.text):
