@@ -119,8 +119,10 @@ def test_japanese_with_a_few_latin1_signs_is_not_garbled() -> None:
 
 
 def test_letter_spaced_ocr_boxes_join_into_one_word() -> None:
-    # OCR boxes for a form cell "□居　宅　介　護": one box per glyph, even gaps.
+    # OCR boxes for a form cell "□居　宅　介　護": one box per glyph, even pitch;
+    # a glyph of a vertical label further left shares the row.
     row1 = [
+        Line("す", (-120, 90, -96, 118), 24),
         Line("□居", (100, 100, 150, 125), 24, score=0.9),
         Line("宅", (190, 101, 214, 126), 24),
         Line("介", (253, 100, 277, 125), 24),
@@ -130,7 +132,7 @@ def test_letter_spaced_ocr_boxes_join_into_one_word() -> None:
     row2 = [Line("有", (100, 200, 124, 224), 24), Line("無", (300, 200, 324, 224), 24)]
     row2.append(Line("可", (500, 200, 524, 224), 24))
     texts = [ln.text for ln in join_letter_spaced_lines([*row1, *row2])]
-    assert texts == ["□居宅介護", "有", "無", "可"]
+    assert texts == ["す", "□居宅介護", "有", "無", "可"]
 
 
 def test_korean_keeps_its_spaces_beside_cjk_punctuation() -> None:

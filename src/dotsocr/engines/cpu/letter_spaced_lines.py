@@ -7,17 +7,33 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from dotsocr.engines.cpu.boxes import Box
 from dotsocr.engines.cpu.letter_spacing import letter_spaced_words
 from dotsocr.engines.cpu.textlines import Line
 
 
-def _core(text: str, first: bool) -> str:
-    """The letter a piece holds: its text, less a leading check box or bullet on
-    the first piece of a row (□居 宅 介 護)."""
+def _core(text: str) -> str:
+    """The letter a piece holds: its text, less a leading check box or bullet
+    (□居 宅 介 護)."""
     text = text.strip()
-    if first and len(text) == 2 and not unicodedata.category(text[0]).startswith("L"):
+    if len(text) == 2 and not unicodedata.category(text[0]).startswith("L"):
         text = text[1:]
     return text
+
+
+def _same_row(a: Box, b: Box) -> bool:
+    return min(a[3], b[3]) - max(a[1], b[1]) >= 0.6 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _piece(line: Line) -> tuple[str, Box, float]:
+    """(letter, box, size) of a one-glyph line; a marker's share of the box is cut
+    off so that the glyph's middle keeps the word's pitch."""
+    x1, y1, x2, y2 = line.box
+    size = max(y2 - y1, 1.0)
+    text = _core(line.text)
+    if text != line.text.strip():
+        x1 = max(x1, x2 - size)
+    return text, (x1, y1, x2, y2), size
 
 
 def join_letter_spaced_lines(lines: Sequence[Line]) -> list[Line]:
@@ -29,8 +45,7 @@ def join_letter_spaced_lines(lines: Sequence[Line]) -> list[Line]:
     rows: list[list[Line]] = []
     for ln in sorted(singles, key=lambda ln: ln.box[1]):
         for row in rows:
-            a, b = row[0].box, ln.box
-            if min(a[3], b[3]) - max(a[1], b[1]) >= 0.6 * min(a[3] - a[1], b[3] - b[1]):
+            if any(_same_row(other.box, ln.box) for other in row):
                 row.append(ln)
                 break
         else:
@@ -38,11 +53,8 @@ def join_letter_spaced_lines(lines: Sequence[Line]) -> list[Line]:
     replaced: dict[int, Line | None] = {}
     for row in rows:
         row.sort(key=lambda ln: ln.box[0])
-        pieces = [
-            (_core(ln.text, k == 0), ln.box, max(ln.box[3] - ln.box[1], 1.0))
-            for k, ln in enumerate(row)
-        ]
-        for start, end, _ in letter_spaced_words(pieces, min_gap=0.5):
+        pieces = [_piece(ln) for ln in row]
+        for start, end, _ in letter_spaced_words(pieces, min_gap=0.5, loose=True):
             word = row[start:end]
             text = "".join(ln.text.strip() for ln in word)
             box = (

@@ -23,7 +23,7 @@ MAX_GAP = 4.0
 MAX_PAIR_GAP = 3.0
 #: Most glyphs a letter-spaced word has (a row of seven single glyphs is a calendar).
 MAX_GLYPHS = 5
-#: How far two gaps of one word may differ: this share of an em.
+#: How far two pitches of one word may differ: this share of an em.
 GAP_TOLERANCE = 0.2
 
 #: One piece of text: its text, box, em size.
@@ -51,30 +51,44 @@ def _gap(a: Box, b: Box, vertical: bool) -> float | None:
     return b[0] - a[2]
 
 
-def _extend(pieces: Sequence[Piece], start: int, vertical: bool, min_gap: float) -> int:
-    """End (exclusive) of the evenly spaced word starting at ``start``."""
+def _middle(box: Box, vertical: bool) -> float:
+    return (box[1] + box[3]) / 2 if vertical else (box[0] + box[2]) / 2
+
+
+def _extend(
+    pieces: Sequence[Piece], start: int, vertical: bool, min_gap: float, loose: bool
+) -> int:
+    """End (exclusive) of the evenly spaced word starting at ``start``: glyph
+    middles one pitch apart (OCR boxes hug glyphs of different widths, so pitch,
+    not the gaps between boxes, is what stays even)."""
     size = pieces[start][2]
-    first_gap: float | None = None
+    size_tolerance, pitch_tolerance = (0.2, 0.3) if loose else (0.05, GAP_TOLERANCE)
+    first_pitch: float | None = None
     end = start + 1
     while end < len(pieces):
         nxt_text, nxt_box, nxt_size = pieces[end]
-        if not _letter(nxt_text) or abs(nxt_size - size) > 0.05 * size:
+        if not _letter(nxt_text) or abs(nxt_size - size) > size_tolerance * size:
             break
-        gap = _gap(pieces[end - 1][1], nxt_box, vertical)
+        prev_box = pieces[end - 1][1]
+        gap = _gap(prev_box, nxt_box, vertical)
         if gap is None or not min_gap * size < gap <= MAX_GAP * size:
             break
-        if first_gap is None:
-            first_gap = gap
-        elif abs(gap - first_gap) > GAP_TOLERANCE * size:
+        pitch = _middle(nxt_box, vertical) - _middle(prev_box, vertical)
+        if first_pitch is None:
+            first_pitch = pitch
+        elif abs(pitch - first_pitch) > pitch_tolerance * size:
             break
         end += 1
     return end
 
 
-def letter_spaced_words(pieces: Sequence[Piece], min_gap: float) -> list[tuple[int, int, bool]]:
+def letter_spaced_words(
+    pieces: Sequence[Piece], min_gap: float, loose: bool = False
+) -> list[tuple[int, int, bool]]:
     """Runs of consecutive ``pieces`` that are one letter-spaced word: (start, end,
     vertical), end exclusive. ``min_gap`` is the gap (ems) at which a line finder
-    already cuts: narrower gaps are no concern here."""
+    already cuts: narrower gaps are no concern here. ``loose``: sizes and pitch
+    from OCR boxes, which vary more than a text layer's."""
     out: list[tuple[int, int, bool]] = []
     i = 0
     while i < len(pieces):
@@ -84,7 +98,7 @@ def letter_spaced_words(pieces: Sequence[Piece], min_gap: float) -> list[tuple[i
             continue
         best = (i + 1, False)
         for vertical in (False, True):
-            end = _extend(pieces, i, vertical, min_gap)
+            end = _extend(pieces, i, vertical, min_gap, loose)
             if end > best[0]:
                 best = (end, vertical)
         end, vertical = best
@@ -93,11 +107,10 @@ def letter_spaced_words(pieces: Sequence[Piece], min_gap: float) -> list[tuple[i
             out.append((i, end, vertical))
             i = end
         else:
-            i = max(end, i + 1)
+            i = end if count > MAX_GLYPHS else i + 1  # a row of many: all apart
     return out
 
 
 def _pair_ok(pieces: Sequence[Piece], i: int, vertical: bool) -> bool:
     gap = _gap(pieces[i][1], pieces[i + 1][1], vertical)
     return gap is not None and gap <= MAX_PAIR_GAP * pieces[i][2]
-
