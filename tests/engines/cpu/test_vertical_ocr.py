@@ -129,6 +129,25 @@ def test_doubtful_cells_are_read_again_and_turned_forms_win() -> None:
     assert 0.9 < score <= 1.0
 
 
+def test_a_label_set_apart_is_read_without_the_column() -> None:
+    # A small mark, two ems of blank, then three glyphs: the detector joined a label
+    # ("0") to the column. In the strip it reads as 。; alone it reads as 0.
+    parts = [(5 + EM // 2 - 4, 5, 5 + EM // 2 + 4, 15)]
+    parts += _squares(3, EM + 6, top=15 + 2 * EM)
+    crop = _column(parts, 5 * (EM + 6) + 10)
+
+    def positions(strips: Sequence[np.ndarray]) -> list[list[tuple[str, float, float]]]:
+        w = strips[0].shape[1]
+        return [[(ch, 0.99, (k + 0.5) * w / 4) for k, ch in enumerate("。あのイ")]]
+
+    def lines(tiles: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        assert len(tiles) == 2
+        return [("0", 0.99), ("0", 0.97)]
+
+    ((text, _),) = V.read_columns([crop], positions, lines)
+    assert text == "0あのイ"
+
+
 def test_a_turned_bar_is_a_long_vowel_mark() -> None:
     assert V._choose([("Ｉ", 0.8)], ("1", 0.85), ("一", 0.97)) == [("ー", 0.97)]
     # A kanji read upright with confidence is kept, whatever the turned reading says.

@@ -51,6 +51,8 @@ _TURNED = set("“”〝〟ー一－-—―‐～〜~…‥「」『』（）()�
 _TURNED_AS = {"一": "ー", "(": "（", ")": "）", "[": "［", "]": "］", "<": "〈", ">": "〉"}
 #: An even arc (︵) turned back alone is often read as a C.
 _ARC_READINGS = {"C", "c", "Ｃ", "ｃ"}
+#: A cell set apart from its column is read alone, and taken as read when this sure.
+_SURE_ALONE = 0.9
 #: Ink this many times longer one way than the other marks a doubtful cell.
 _ELONGATED = 1.6
 #: Share of a flat glyph's ink that its mirror image covers for it to count as even.
@@ -295,6 +297,21 @@ def _assign(
     return out
 
 
+def _set_apart(col: Column | None) -> list[int]:
+    """Cells with more than an em of blank on both sides (or a blank and the end of
+    the crop): a label the detector joined to a column, not part of its text."""
+    if col is None:
+        return []
+    out = []
+    n = len(col.cells)
+    for t, (a, b) in enumerate(col.cells):
+        before = a - col.cells[t - 1][1] if t > 0 else math.inf
+        after = col.cells[t + 1][0] - b if t + 1 < n else math.inf
+        if n > 1 and min(before, after) > col.em:
+            out.append(t)
+    return out
+
+
 def _elongated(tile: np.ndarray) -> bool:
     """Whether a tile's ink is much wider than tall or much taller than wide: the
     shapes vertical writing gives its turned glyphs (︵ ﹁ are flat, ー ～ … tall)."""
@@ -370,11 +387,13 @@ def read_columns(
             for t in _put_sideways(readings[s], col, chars):
                 settled.add((s, t))
     # Second look at doubtful cells: alone, upright and turned back by 90 degrees.
+    apart = {(s, t) for s, k in enumerate(which) for t in _set_apart(columns[k])}
     doubtful = [
         (s, t)
         for s, per_tile in enumerate(readings)
         for t, reading in enumerate(per_tile)
-        if (s, t) not in settled and _needs_second_look(reading, tiles_of[s][t])
+        if (s, t) not in settled
+        and ((s, t) in apart or _needs_second_look(reading, tiles_of[s][t]))
     ]
     if doubtful:
         singles = []
@@ -385,6 +404,10 @@ def read_columns(
         again = read_lines(singles)
         for n, (s, t) in enumerate(doubtful):
             upright, turned = again[2 * n], again[2 * n + 1]
+            if (s, t) in apart and upright[0] and upright[1] >= _SURE_ALONE:
+                # Read without the column's context: a label's 0 is not 。.
+                readings[s][t] = [(ch, upright[1]) for ch in upright[0]]
+                continue
             even = _flat_and_even(tiles_of[s][t])
             readings[s][t] = _choose(readings[s][t], upright, turned, even)
     for s, per_tile in enumerate(readings):
