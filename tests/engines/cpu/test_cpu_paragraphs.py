@@ -108,3 +108,27 @@ def test_notes_with_bold_subheadings_on_a_page(tmp_path: Path, cpu_engine) -> No
     assert heads == ["1. Basis of preparation", "2. Revenue recognition", "3. Leases"]
     paragraphs = [e for e in page.elements if e.category == "Text"]
     assert len(paragraphs) == 3
+
+
+def test_ocr_lines_set_one_by_one_keep_their_breaks() -> None:
+    from dotsocr.engines.cpu.paragraphs import segment_text
+
+    rows = ["4 ons linzen", "3 liter water", "3 uien", "bloem, boter", "laurier, kruidnagel, zout"]
+    ocr = [
+        Line(t, (100, 100 + 40 * i, 100 + 24 * len(t), 130 + 40 * i), 30.0)
+        for i, t in enumerate(rows)
+    ]
+    assert segment_text(ocr) == "\n".join(rows)
+    prose = ["De linzen wassen en in 1 liter kokend wa-", "ter 1 dag laten weken, dan"]
+    wrapped = [Line(t, (100, 100 + 40 * i, 1100, 130 + 40 * i), 30.0) for i, t in enumerate(prose)]
+    assert "\n" not in segment_text(wrapped)
+    layer = [
+        Line(
+            t,
+            (100, 100 + 40 * i, 100 + 24 * len(t), 130 + 40 * i),
+            30.0,
+            glyphs=[("x", (0, 0, 1, 1))],
+        )
+        for i, t in enumerate(rows)
+    ]
+    assert "\n" not in segment_text(layer)

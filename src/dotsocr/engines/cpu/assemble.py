@@ -40,7 +40,7 @@ from dotsocr.engines.cpu.page_roles import (
     mark_title,
     promote_headings,
 )
-from dotsocr.engines.cpu.paragraphs import split_text_segments
+from dotsocr.engines.cpu.paragraphs import segment_text, split_text_segments
 from dotsocr.engines.cpu.picture_tables import tables_among_pictures
 from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines, prose_columns
 from dotsocr.engines.cpu.reading_order import reading_order
@@ -241,7 +241,7 @@ def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]
             out.append(Block("Section-header", box, head, block_text(head, rtl)))
             ordered = ordered[n:]
         out.extend(
-            Block(kind, union(ln.box for ln in seg), seg, join_pieces([ln.text for ln in seg]))
+            Block(kind, union(ln.box for ln in seg), seg, segment_text(seg))
             for kind, seg in split_text_segments(segment_lists(ordered))
         )
         return out

@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from itertools import pairwise
 
+from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.textlines import Line
 
 #: A gap this many line sizes wider than the region's usual line gap is a break.
@@ -24,6 +25,8 @@ MIN_INDENT = 0.8
 MAX_INDENT = 6.0
 #: A row ending before this share of the region's width did not wrap.
 SHORT_ROW = 0.75
+#: A row ending this many ems before the longest row did not wrap.
+RAGGED_EM = 4.0
 #: A styled row longer than this is emphasised text, not a subheading.
 HEADING_CHARS = 90
 _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a", '"', "\u201d", ")")
@@ -144,3 +147,25 @@ def _numbered_subheading(lines: list[Line], after: Segment) -> bool:
         return False
     plain = sum(not ln.bold for ln in after[1]) * 2 > len(after[1])
     return plain and len(text) <= HEADING_CHARS and not text.endswith((".", ",", ";"))
+
+
+def _ragged(rows: list[list[Line]]) -> bool:
+    """Whether most rows (the last aside) stop well short of the longest: lines set
+    one by one (a list, a recipe, a note), not prose that wraps."""
+    if len(rows) < 3:
+        return False
+    ends = [max(ln.box[2] for ln in r) for r in rows]
+    em = statistics.median(_size(r) for r in rows)
+    longest = max(ends)
+    short = sum(1 for end in ends[:-1] if end < longest - RAGGED_EM * em)
+    return short * 2 >= len(rows) - 1
+
+
+def segment_text(lines: Sequence[Line]) -> str:
+    """The text of one paragraph. OCR lines set one by one (short ragged rows of a
+    typed or handwritten note) keep their line breaks and their end-of-line
+    hyphens as read; other text is joined into running prose."""
+    rows = _rows(lines)
+    if any(ln.glyphs for ln in lines) or any(ln.vertical for ln in lines) or not _ragged(rows):
+        return join_pieces([ln.text for ln in lines])
+    return "\n".join(join_pieces([ln.text for ln in row]) for row in rows)
