@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dotsocr.engines.cpu import CpuEngine, CpuEngineOptions
 from dotsocr.engines.cpu.ruby import readings, render
+from dotsocr.engines.cpu.ruby_lines import attach_ocr_ruby
 from dotsocr.engines.cpu.textlines import Line, lines_from_chars
 from dotsocr.model import Document, Element, Page
 from dotsocr.render.json_out import page_json, read_page_elements
@@ -138,3 +139,19 @@ def test_ruby_written_mid_column_leaves_the_column_whole(tmp_path: Path) -> None
     lines = _lines(tmp_path, glyphs)
     texts = [render(ln.text, "paren") for ln in lines]
     assert texts == ["時々ぷうぷうと煙(けむり)を吹く。どうも", "次の行。"]
+
+
+def test_ocr_readings_hugging_their_base_line_are_tied_to_it() -> None:
+    # Boxes as RapidOCR gives them for a 1940s page with furigana (padded boxes).
+    base = Line("1.5mである。前肢は短かく後肢は長く，その趾間に膜を張", (225, 156, 773, 188), 24)
+    reading = Line("しかん", (651, 149, 691, 166), 12.8)
+    caption = Line("ずかん", (300, 60, 340, 77), 12.8)  # far above: no reading
+    column = Line("ジョバンニは勢いよく", (300, 100, 324, 340), 24, vertical=True)
+    beside = Line("いきお", (325, 240, 337, 276), 9, vertical=True)
+    out = attach_ocr_ruby([caption, reading, base, beside, column])
+    assert [render(ln.text, "paren") for ln in out] == [
+        "ずかん",
+        "1.5mである。前肢は短かく後肢は長く，その趾間(しかん)に膜を張",
+        "ジョバンニは勢(いきお)いよく",
+    ]
+    assert [render(ln.text, "drop") for ln in out][1] == base.text

@@ -45,6 +45,7 @@ from dotsocr.engines.cpu.picture_tables import tables_among_pictures
 from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines, prose_columns
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.region_split import split_heading_region
+from dotsocr.engines.cpu.ruby_lines import attach_ocr_ruby
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
 from dotsocr.engines.cpu.sup_sub import mark_scripts_in_lines
 from dotsocr.engines.cpu.table_headers import adopt_headings_above
@@ -362,7 +363,7 @@ def assemble(
     """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
     shows the ruling lines of tables."""
     lines = mark_scripts_in_lines(split_mixed_lines(visible_lines(lines, width, height)))
-    lines = join_letter_spaced_lines(lines)
+    lines = attach_ocr_ruby(join_letter_spaced_lines(lines))
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"
     vertical = sum(1 for ln in lines if ln.vertical) * 2 > max(len(lines), 1)

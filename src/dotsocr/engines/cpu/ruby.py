@@ -261,8 +261,10 @@ def _whole_words(
                 o = chars[k].box
                 h = o[3] - o[1]
                 gap = max(b[0] - o[2], o[0] - b[2])
-                if chars[k].text.isascii() and -0.1 * h <= gap <= 0.05 * h and (
-                    min(b[3], o[3]) - max(b[1], o[1]) > 0.7 * h
+                if (
+                    chars[k].text.isascii()
+                    and -0.1 * h <= gap <= 0.05 * h
+                    and (min(b[3], o[3]) - max(b[1], o[1]) > 0.7 * h)
                 ):
                     out.add(j)
                     grown = True

@@ -1,0 +1,131 @@
+"""Ruby (furigana) in OCR lines: small kana lines hugging a base line.
+
+OCR reads a reading as a line of its own, small, just above its base in
+horizontal text (just right of it in vertical text), and the page text would
+carry it inline (くちらのひげ鯨類は). Here such a line is taken out and tied to the
+base characters under it, as the text layer's readings are (:mod:`ruby`). OCR
+gives no glyph boxes, so a character's place along its line is estimated from
+the line's box, CJK characters a full em and others half.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import replace
+
+from dotsocr.engines.cpu.boxes import Box
+from dotsocr.engines.cpu.ruby import ANCHOR, MAX_RATIO, SEPARATOR, TERMINATOR
+from dotsocr.engines.cpu.scripts import is_cjk
+from dotsocr.engines.cpu.textlines import Line
+
+#: Longest reading, in characters.
+MAX_READING = 10
+#: Least share of kana in a reading (OCR misreads a kana now and then: 5ろこ).
+KANA_SHARE = 0.6
+
+
+def _kana(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3041 <= cp <= 0x30FF
+
+
+def _kanji(ch: str) -> bool:
+    """A character that takes a reading: an ideograph (or 々), not kana."""
+    return is_cjk(ch) and not _kana(ch) and unicodedata.category(ch) == "Lo"
+
+
+def _reading_like(line: Line) -> bool:
+    text = line.text.strip()
+    if not 1 <= len(text) <= MAX_READING or "\ufff9" in text:
+        return False
+    return sum(1 for c in text if _kana(c)) >= KANA_SHARE * len(text)
+
+
+def _hugs(r: Line, b: Line) -> bool:
+    """``r`` sits just above horizontal ``b`` (or just right of vertical ``b``)
+    and lies along it; OCR boxes are padded, so they may overlap a little."""
+    rb, bb = r.box, b.box
+    if b.vertical:
+        width = rb[2] - rb[0]
+        if rb[0] < (bb[0] + bb[2]) / 2 or rb[0] - bb[2] > 0.6 * width:
+            return False
+        return rb[1] >= bb[1] - 0.5 * r.size and rb[3] <= bb[3] + 0.5 * r.size
+    height = rb[3] - rb[1]
+    if rb[3] > (bb[1] + bb[3]) / 2 or bb[1] - rb[3] > 0.6 * height:
+        return False
+    return rb[0] >= bb[0] - 0.5 * r.size and rb[2] <= bb[2] + 0.5 * r.size
+
+
+def _cells(line: Line) -> list[tuple[float, float]]:
+    """Each character's estimated span along the line (CJK one em, others half)."""
+    text = line.text
+    weights = [1.0 if is_cjk(c) else 0.5 for c in text]
+    total = sum(weights) or 1.0
+    lo, hi = (line.box[1], line.box[3]) if line.vertical else (line.box[0], line.box[2])
+    step = (hi - lo) / total
+    out = []
+    at = lo
+    for w in weights:
+        out.append((at, at + w * step))
+        at += w * step
+    return out
+
+
+def _annotate(base: Line, reading: Line) -> Line | None:
+    """``base`` with ``reading`` tied to the kanji it spans, or None."""
+    if ANCHOR in base.text:
+        return None  # one reading per OCR line: offsets of a second would drift
+    lo, hi = (reading.box[1], reading.box[3]) if base.vertical else (reading.box[0], reading.box[2])
+    covered = [
+        k
+        for k, (a, b) in enumerate(_cells(base))
+        if _kanji(base.text[k]) and min(b, hi) - max(a, lo) >= 0.5 * (b - a)
+    ]
+    if not covered:
+        return None
+    first, last = covered[0], covered[-1]
+    text = base.text
+    marked = (
+        text[:first]
+        + ANCHOR
+        + text[first : last + 1]
+        + SEPARATOR
+        + reading.text.strip()
+        + TERMINATOR
+        + text[last + 1 :]
+    )
+    return replace(base, text=marked)
+
+
+def attach_ocr_ruby(lines: Sequence[Line]) -> list[Line]:
+    """OCR lines with readings tied to their bases and the reading lines gone;
+    text-layer lines (they carry glyph boxes) are left alone."""
+    ocr = [ln for ln in lines if not ln.glyphs]
+    small = [ln for ln in ocr if _reading_like(ln)]
+    if not small:
+        return list(lines)
+    new: dict[int, Line] = {}
+    gone: set[int] = set()
+    for r in small:
+        bases = [
+            b
+            for b in ocr
+            if b is not r
+            and id(b) not in gone
+            and r.size <= MAX_RATIO * b.size
+            and any(is_cjk(c) for c in b.text)
+            and _hugs(r, b)
+        ]
+        if not bases:
+            continue
+        base = min(bases, key=lambda b: _distance(r.box, b.box, b.vertical))
+        marked = _annotate(new.get(id(base), base), r)
+        if marked is not None:
+            new[id(base)] = marked
+            gone.add(id(r))
+    return [new.get(id(ln), ln) for ln in lines if id(ln) not in gone]
+
+
+def _distance(r: Box, b: Box, vertical: bool) -> float:
+    return abs(r[0] - b[2]) if vertical else abs(b[1] - r[3])
