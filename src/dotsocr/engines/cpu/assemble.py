@@ -48,9 +48,9 @@ from dotsocr.engines.cpu.region_split import split_heading_region
 from dotsocr.engines.cpu.ruby_lines import attach_ocr_ruby
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
 from dotsocr.engines.cpu.sup_sub import mark_scripts_in_lines
+from dotsocr.engines.cpu.table_build import region_table_html
 from dotsocr.engines.cpu.table_headers import adopt_headings_above
 from dotsocr.engines.cpu.table_notes import tidy_table_edges
-from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 from dotsocr.engines.cpu.vertical_order import (
     heading_columns,
@@ -301,7 +301,7 @@ def _region_blocks(
         box = union([region.box, *(ln.box for ln in lines)])
         if caption:
             box = (box[0], max(box[1], caption[0].box[3]), box[2], box[3])
-        html = table_html(lines, rtl, find_rules(image, box))
+        html = region_table_html(lines, rtl, box, image)
         return [*out, Block("Table", box, lines, html)]
     if cat == "Section-header" and (len(lines) > 3 or sum(len(ln.text) for ln in lines) > 200):
         cat = "Text"

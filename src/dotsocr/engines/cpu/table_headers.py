@@ -18,8 +18,7 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import h_overlap, union
 from dotsocr.engines.cpu.page_roles import CAPTION
-from dotsocr.engines.cpu.rules import find_rules
-from dotsocr.engines.cpu.tables import table_html
+from dotsocr.engines.cpu.table_build import region_table_html
 
 #: The heading's gap to the table, in its line heights, at most.
 HEADING_GAP_LINES = 1.2
@@ -63,7 +62,7 @@ def adopt_headings_above(
             if i not in taken and i != t and _heading_over(block, table):
                 lines = [*block.lines, *table.lines]
                 box = union([table.box, block.box])
-                out[t] = Block("Table", box, lines, table_html(lines, rtl, find_rules(image, box)))
+                out[t] = Block("Table", box, lines, region_table_html(lines, rtl, box, image))
                 taken.add(i)
                 break
     return [b for i, b in enumerate(out) if i not in taken]

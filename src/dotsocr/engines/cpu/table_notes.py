@@ -17,9 +17,8 @@ import numpy as np
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import union, v_overlap
-from dotsocr.engines.cpu.rules import find_rules
 from dotsocr.engines.cpu.scripts import join_pieces
-from dotsocr.engines.cpu.tables import table_html
+from dotsocr.engines.cpu.table_build import region_table_html
 from dotsocr.engines.cpu.textlines import Line
 
 #: How a note opens: "Source:", "Note:", a dash or reference mark, "(a)", "1 Text".
@@ -75,7 +74,7 @@ def split_notes(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
 def _rebuilt(table: Block, lines: list[Line], image: np.ndarray | None, rtl: bool) -> Block:
     box = union(ln.box for ln in lines)
     box = (min(box[0], table.box[0]), box[1], max(box[2], table.box[2]), box[3])
-    return Block("Table", box, lines, table_html(lines, rtl, find_rules(image, box)))
+    return Block("Table", box, lines, region_table_html(lines, rtl, box, image))
 
 
 def _caption_tail(table: Block, blocks: Sequence[Block]) -> tuple[Block, Line] | None:
