@@ -155,3 +155,36 @@ def test_numbered_capitals_on_their_own_line_are_headings() -> None:
     sentence = _block("Text", "2. We then measured it", (354, 800, 800, 825), size=20)
     promote_headings([caps, sentence], 20.0)
     assert (caps.category, sentence.category) == ("Section-header", "Text")
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("December 1998", True),
+        ("RIN 2120\u2013AA64", True),
+        ("DARPA-BAA-15-58", True),
+        ("Linn Electronics, Inc.", True),
+        ("COVID-19", False),
+        ("14 CFR Part 39", False),
+        ("Related Work", False),
+    ],
+)
+def test_dates_identifiers_and_company_names_are_labels(text: str, label: bool) -> None:
+    from dotsocr.engines.cpu.heading_evidence import is_label_line
+
+    assert is_label_line(text) is label
+
+
+def test_a_modest_first_heading_opening_the_first_page_is_the_title() -> None:
+    from dotsocr.engines.cpu.page_roles import mark_title
+
+    stamp = Block("Page-header", (40, 700, 75, 1500), [Line("arXiv", (40, 700, 75, 1500), 50)], "x")
+    title = _block("Section-header", "Creativity in Machine Learning", (230, 156, 693, 186), 33)
+    body = _block("Text", "According to many, creativity is rare.", (112, 793, 811, 918), 27.7)
+    later = _block("Section-header", "Basics", (112, 1000, 400, 1030), 27.7)
+    mark_title([stamp, title, body, later], 27.7, 2200)
+    assert title.category == "Title"
+    below = _block("Section-header", "Consolidated Statement", (230, 400, 693, 430), 33)
+    first = _block("Text", "Some text above it on the page.", (112, 156, 811, 300), 27.7)
+    mark_title([first, below], 27.7, 2200)
+    assert below.category == "Section-header"

@@ -85,6 +85,18 @@ _NAME_WORD = re.compile(
 )
 _NAME_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2074-\u2079,;]+")
 #: A full stop after a word, then a capitalised word: where a run-in lead ends.
+#: A date on its own: "December 1998", "October 31, 2014", "12 March 2006".
+_DATE_LINE = re.compile(
+    r"^(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"(?:\s+\d{1,2},?)?\s+(?:19|20)\d\d$",
+    re.IGNORECASE,
+)
+#: An identifier: capitals and digits joined by hyphens, a prefix word allowed.
+_IDENTIFIER = re.compile(
+    r"^(?:[A-Z]{2,6}\s+)?(?=[A-Z0-9\-\u2010-\u2013]*\d)[A-Z0-9]+(?:[\-\u2010-\u2013][A-Z0-9]+){1,5}$"
+)
+#: A company's legal form at the end of a name.
+_COMPANY = re.compile(r",?\s+(?:Inc|Ltd|LLC|GmbH|Corp|Co|S\.A|plc|AG)\.?$")
 #: What an author's affiliation line says.
 _AFFILIATION = re.compile(
     r"@|\b(?:universit|institut|department|dept\.|laborator|college|school|faculty|"
@@ -165,6 +177,15 @@ def starts_inside_a_sentence(text: str) -> bool:
     # tail of a sentence shows its punctuation, an open end or its length.
     inner = any(p in text.rstrip(".:") for p in (". ", ", ", "; "))
     return inner or ends_open(text) or len(words) >= 8
+
+
+def is_label_line(text: str) -> bool:
+    """A line that names or dates something rather than a section: a date alone
+    ("December 1998"), an identifier ("RIN 2120-AA64", "DARPA-BAA-15-58"), a
+    company's name ("Linn Electronics, Inc.")."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    code = bool(_IDENTIFIER.match(text)) and sum(c.isdigit() for c in text) >= 4
+    return bool(_DATE_LINE.match(text) or code or _COMPANY.search(text))
 
 
 def _starts_lower(text: str) -> bool:
@@ -256,6 +277,14 @@ def _near(a: Block, b: Block) -> bool:
     return rows > 0 or -0.3 * size <= b.box[1] - a.box[3] <= 2.0 * size
 
 
+def _names_or_labels(b: Block, blocks: Sequence[Block]) -> bool:
+    """A sentence tail, people's names or a label line: not a heading."""
+    text = (b.text or "").strip()
+    return (
+        is_sentence_tail(text) or is_author_list(text) or is_label_line(text) or _byline(b, blocks)
+    )
+
+
 def _label_above(block: Block, blocks: Sequence[Block]) -> Block | None:
     """A heading of at most three words ("Chapter", "Part") right above ``block`` or
     just before it on its row."""
@@ -303,7 +332,7 @@ def check_headings(blocks: list[Block]) -> list[Block]:
                 _merge(b, after, "Text")
             else:
                 b.category = "Text"
-        elif is_sentence_tail(text) or is_author_list(text) or _byline(b, blocks):
+        elif _names_or_labels(b, blocks):
             b.category = "Text"
         elif _LONE_NUMBER.match(text) and _label_above(b, blocks) is not None:
             label = _label_above(b, blocks)

@@ -175,6 +175,25 @@ def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
     others = [b.size for b in heads if b is not top and b.category == "Section-header"]
     if top.size >= 1.3 * body and (not others or top.size >= 1.1 * max(others)):
         top.category = "Title"
+    elif (
+        top.category == "Section-header"
+        and _opens_the_page(top, blocks)
+        and top.size >= 1.15 * body
+        and (not others or top.size >= 1.1 * max(others))
+    ):
+        # A modest title (1.15x the body) still opens the first page: the first and
+        # largest heading, with only furniture or pictures above it.
+        top.category = "Title"
+
+
+def _opens_the_page(b: Block, blocks: Sequence[Block]) -> bool:
+    """Whether nothing but page furniture or pictures lies above ``b``."""
+    return not any(
+        o is not b
+        and o.category not in ("Page-header", "Page-footer", "Picture")
+        and o.box[3] <= b.box[1]
+        for o in blocks
+    )
 
 
 def mark_margins(blocks: Sequence[Block], body: float, height: int) -> None:
