@@ -94,6 +94,7 @@ VERTICAL_FORMS: dict[str, str] = {
     "\ufe44": "』",
     "\ufe47": "［",
     "\ufe48": "］",
+    "¬": "「",  # ﹁ seen upright
 }
 
 #: Bars a vertical ー is read as; they become ー between kana.
