@@ -11,7 +11,8 @@ import pytest
 from dotsocr.engines.cpu import table_build
 from dotsocr.engines.cpu.textlines import Line
 
-MARK = "<table><tr><td>model</td></tr></table>"
+#: What the stand-in model answers: four rows, as many as the rules read in _spanning().
+MARK = "<table>" + "<tr><td>model</td></tr>" * 4 + "</table>"
 
 
 def _line(text: str, x: float, row: int) -> Line:
@@ -65,3 +66,12 @@ def test_plain_tall_rtl_currency_or_imageless_tables_keep_the_rules(model: list[
     for lines, rtl, image in cases:
         assert table_build.region_table_html(lines, rtl, box, image) != MARK
     assert not model
+
+
+def test_a_model_grid_with_fewer_rows_than_the_text_is_not_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    merged = "<table><tr><td>model</td></tr></table>"
+    monkeypatch.setattr(table_build, "model_table_html", lambda *a, **k: merged)
+    html = table_build.region_table_html(_spanning(), False, (0, 0, 600, 150), IMAGE)
+    assert html != merged and html.count("<tr") == 4

@@ -8,7 +8,9 @@ misreads docling's unruled forms. So the rules run first, and only a grid in whi
 they found a spanning cell (in a table short enough for the model's input) is
 rebuilt by the model, when the ``table-model`` extra is installed. Currency signs
 in columns of their own and dot leaders, which the rules read and the model does
-not, keep the rules' grid too.
+not, keep the rules' grid too, and so does a model grid with fewer rows than the
+rules read from the text lines (it ran "Consistent tables" and "Inconsistent
+tables" together under a spanning "Tables:" row).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dotsocr.engines.cpu.rules import find_rules
 from dotsocr.engines.cpu.table_model import crop_page, model_table_html
 from dotsocr.engines.cpu.tables import table_html
 from dotsocr.engines.cpu.textlines import Line
+from dotsocr.render.table_cells import read_table_cells
 
 #: Pixels of page around the region the model sees.
 CROP_MARGIN = 4
@@ -58,4 +61,11 @@ def region_table_html(lines: Sequence[Line], rtl: bool, box: Box, image: np.ndar
     if html.count("<tr") > MAX_MODEL_ROWS:
         return html
     crop, shown = crop_page(image, box, CROP_MARGIN)
-    return model_table_html(crop, shown, lines, rules=rules) or html
+    learned = model_table_html(crop, shown, lines, rules=rules)
+    if learned is None or _rows(learned) < _rows(html):
+        return html
+    return learned
+
+
+def _rows(html: str) -> int:
+    return read_table_cells(html).n_rows
