@@ -13,8 +13,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.cell_text import is_currency_sign, is_number
+from dotsocr.engines.cpu.line_pieces import line_pieces
 from dotsocr.engines.cpu.textlines import Line
 
 #: A sign stands apart from the glyphs beside it by at least this many line sizes.
@@ -56,16 +56,7 @@ def split_signs(line: Line) -> list[Line]:
     parts = [(p, b) for p, b in zip(pieces, bounds, strict=True) if p]
     if len(parts) < 2:
         return [line]
-    return [
-        Line(
-            text=" ".join(words_),
-            box=union(glyphs[i][1] for i in idx),
-            size=line.size,
-            bold=line.bold,
-            glyphs=[glyphs[i] for i in idx],
-        )
-        for words_, idx in parts
-    ]
+    return line_pieces(line, glyphs, parts)
 
 
 def _lines_in(rows: Sequence[Sequence[Line]], col: Column) -> list[Line]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from dotsocr.engines.cpu.boxes import union
+from dotsocr.engines.cpu.line_pieces import line_pieces
 from dotsocr.engines.cpu.textlines import Line
 
 #: A word of leader glyphs only (periods, middle dots, ellipses).
@@ -59,17 +59,7 @@ def drop_leaders(line: Line) -> list[Line]:
         _close_run(run, glyphs, keep, texts)
     if len(keep) == 1 and len(keep[0]) == len(glyphs):
         return [line]
-    return [
-        Line(
-            text=" ".join(words_),
-            box=union(glyphs[i][1] for i in idx),
-            size=line.size,
-            bold=line.bold,
-            glyphs=[glyphs[i] for i in idx],
-        )
-        for words_, idx in zip(texts, keep, strict=True)
-        if idx
-    ]
+    return line_pieces(line, glyphs, list(zip(texts, keep, strict=True)))
 
 
 def _close_run(
