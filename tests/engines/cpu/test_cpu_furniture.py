@@ -149,3 +149,15 @@ def test_journal_masthead_and_download_stamp_on_one_page(tmp_path: Path, cpu_eng
     stamp = "Downloaded from thingsresearch.org by guest on May 3, 2021"
     assert kinds.get(stamp) in furniture, kinds
     assert any(c == "Text" and "Small things behave" in (t or "") for t, c in kinds.items())
+
+
+def test_footnotes_long_lines_and_masthead_dates_stay_body() -> None:
+    body = _block("Text", "Body text " * 40, (150, 320, 1550, 1900))
+    note = _block(
+        "Text", "1 Pub. L. No. 105-304, 112 Stat. 2860 (Oct. 28, 1998).", (150, 2050, 900, 2080)
+    )
+    title = _block("Caption", "National Weekly Ag Energy Round-Up", (47, 62, 511, 88))
+    date = _block("Text", "Fri, Feb 24, 2017", (870, 62, 1071, 88))
+    blocks = [body, note, title, date]
+    mark_single_page_furniture(blocks, 20.0, W, H)
+    assert (note.category, date.category) == ("Text", "Text")

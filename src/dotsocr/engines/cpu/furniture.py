@@ -24,6 +24,11 @@ BAND = 0.1
 #: ... and where a line that says what furniture says may sit (a journal line at
 #: the foot of a short column).
 WIDE_BAND = 0.17
+#: Longest text that its words alone make a header or footer (longer is body text
+#: that happens to cite a date or a part number).
+SAYS_CHARS = 120
+SAYS_WORDS = 12
+_NOTE_MARK = re.compile(r"^\s*(?:<sup>)?(?:\d{1,2}(?!\d)|[*\u2020\u2021])(?:</sup>)?\s*")
 #: Share of the page width at either side where a vertical stamp stands.
 SIDE = 0.08
 _FURNITURE = ("Page-header", "Page-footer")
@@ -77,8 +82,37 @@ def _beyond(b: Block, others: Sequence[Block], top: bool) -> bool:
     return True
 
 
+def _masthead(b: Block, blocks: Sequence[Block]) -> bool:
+    """Whether a title or heading shares ``b``'s rows: a report's date or issue line
+    beside its title is part of the masthead, not a running head."""
+    for o in blocks:
+        if o is b or o.category not in ("Title", "Section-header", "Caption"):
+            continue
+        if min(o.box[3], b.box[3]) - max(o.box[1], b.box[1]) > 0:
+            return True
+    return False
+
+
+def _footnote(text: str) -> bool:
+    """A marked note with words after its mark ("1 Pub. L. No. 105-304, ...")."""
+    m = _NOTE_MARK.match(text)
+    return bool(m) and len(text[m.end() :].split()) >= 4
+
+
+def says_furniture(b: Block, blocks: Sequence[Block]) -> bool:
+    """Whether block ``b`` reads as a header or footer line: short, saying what
+    they say, neither a marked footnote nor part of a masthead beside a title."""
+    text = b.text or ""
+    if len(text) > SAYS_CHARS or len(text.split()) > SAYS_WORDS:
+        return False
+    return furniture_text(text) and not _footnote(text) and not _masthead(b, blocks)
+
+
 def _role(b: Block, blocks: Sequence[Block], body: float, height: int) -> str | None:
-    said = furniture_text(b.text or "")
+    text = b.text or ""
+    if _footnote(text) or _masthead(b, blocks):
+        return None
+    said = says_furniture(b, blocks)
     band = WIDE_BAND if said else BAND
     top = b.box[3] <= band * height
     bottom = b.box[1] >= (1 - band) * height

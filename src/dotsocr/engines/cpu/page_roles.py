@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import union
 from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
-from dotsocr.engines.cpu.furniture import furniture_text
+from dotsocr.engines.cpu.furniture import says_furniture
 from dotsocr.engines.cpu.lists import is_list_start
 
 _PAGE_NUMBER = re.compile(
@@ -97,7 +97,7 @@ def headings_in_the_header_band(blocks: Sequence[Block], body: float) -> None:
             continue
         if is_page_number(b.text) and (_folio(b, body) or not _ROMAN.match(b.text.strip())):
             continue  # a number in the header band; only a large Roman one is a chapter's
-        if furniture_text(b.text):
+        if says_furniture(b, blocks):
             continue  # a journal line, a date, a counter: set in bold, still a header
         if _is_sentence(b.text):
             b.category = "Text"

@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from itertools import pairwise
 
+from dotsocr.engines.cpu.heading_evidence import is_person_name
 from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.textlines import Line
 
@@ -76,6 +77,8 @@ def _subheading(rows: list[list[Line]], k: int, body: float, body_bold: bool, fu
         return False
     if max(ln.box[2] for ln in row) >= full or _text(nxt)[:1].islower():
         return False
+    if is_person_name(text):
+        return False  # a quote's attribution or a signature, set in bold
     return sum(c.isalnum() for c in text) >= 2 and not text.endswith(_CONTINUES)
 
 
