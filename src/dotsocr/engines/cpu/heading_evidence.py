@@ -23,56 +23,12 @@ from dotsocr.engines.cpu.boxes import union
 
 #: Words that cannot end an English heading: the phrase goes on on the next line.
 _OPEN_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "nor",
-        "but",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "with",
-        "from",
-        "into",
-        "onto",
-        "as",
-        "that",
-        "which",
-        "who",
-        "whose",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "may",
-        "can",
-        "will",
-        "would",
-        "should",
-        "could",
-        "must",
-        "if",
-        "than",
-        "its",
-        "their",
-        "our",
-        "your",
-        "his",
-        "her",
-        "this",
-        "these",
-        "those",
-        "such",
-    ]
+    re.findall(
+        r"\w+",
+        "a an the and or nor but of for to in on at by with from into onto as that which "
+        "who whose is are was were be been may can will would should could must if than "
+        "its their our your his her this these those such",
+    )
 )
 #: Sentence punctuation inside CJK text: a line ending in it (or starting with a
 #: closing bracket or comma) is running text.
@@ -108,40 +64,11 @@ _LONE_NUMBER = re.compile(r"^\s*(?:[IVXLC]{1,6}|\d{1,3})\.?\s*$")
 _LEAD_END = re.compile(r"(\S+)\.\s+(?=[A-Z])")
 #: Abbreviations whose full stop ends no sentence.
 _ABBREVIATIONS = frozenset(
-    [
-        "no",
-        "vol",
-        "fig",
-        "figs",
-        "eq",
-        "eqs",
-        "sec",
-        "art",
-        "ch",
-        "pp",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "st",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "jr",
-        "sr",
-        "vs",
-        "etc",
-        "al",
-        "approx",
-        "dept",
-        "univ",
-        "rev",
-        "ed",
-        "eds",
-        "op",
-        "cf",
-    ]
+    re.findall(
+        r"\w+",
+        "no vol fig figs eq eqs sec art ch pp dr mr mrs ms st inc ltd co corp jr sr vs etc al "
+        "approx dept univ rev ed eds op cf",
+    )
 )
 
 
