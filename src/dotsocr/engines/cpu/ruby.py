@@ -116,10 +116,11 @@ def _overlap_along(r: Box, b: Box, vertical: bool) -> float:
     return min(r[2], b[2]) - max(r[0], b[0])
 
 
-def _in_line(chars: Sequence[TextChar], grid: _Grid, i: int, vertical: bool) -> bool:
-    """Whether glyph ``i`` has a same-size neighbour along a line of that direction
-    (a base is part of a line; a lone big glyph tells nothing)."""
+def _nearest(chars: Sequence[TextChar], grid: _Grid, i: int, vertical: bool) -> float | None:
+    """The gap to glyph ``i``'s nearest same-size neighbour along a line of that
+    direction, None if it has none within half an em."""
     b, bs = chars[i].box, _size(chars[i])
+    best: float | None = None
     for j in grid.near(b, bs):
         if j == i or abs(_size(chars[j]) - bs) > 0.15 * bs or not chars[j].text.strip():
             continue
@@ -133,8 +134,19 @@ def _in_line(chars: Sequence[TextChar], grid: _Grid, i: int, vertical: bool) -> 
             narrow = min(o[3] - o[1], b[3] - b[1])
             gap = max(o[0] - b[2], b[0] - o[2])
         if across > 0.7 * narrow > 0 and -0.2 * bs <= gap <= 0.5 * bs:
-            return True
-    return False
+            best = gap if best is None else min(best, gap)
+    return best
+
+
+def _in_line(chars: Sequence[TextChar], grid: _Grid, i: int, vertical: bool) -> bool:
+    """Whether glyph ``i`` is part of a line of that direction: it has a same-size
+    neighbour along it, nearer than any across (rows set with tight leading stack
+    as closely as a column, but a row's own glyphs stand closer still)."""
+    along = _nearest(chars, grid, i, vertical)
+    if along is None:
+        return False
+    across = _nearest(chars, grid, i, not vertical)
+    return across is None or along <= across
 
 
 def find_ruby(chars: Sequence[TextChar]) -> tuple[list[int], list[RubyGroup]]:
