@@ -143,7 +143,7 @@ def split_cells(crop: np.ndarray) -> Column | None:
     rows = ink.sum(axis=1)
     bounds = _boundaries(rows, em)
     pitch = _estimate_pitch(bounds, em)
-    picks = _best_boundaries(bounds, pitch)
+    picks = _best_boundaries(bounds, pitch, em)
     cells = []
     for i, j in itertools.pairwise(picks):
         a, b = bounds[i][1], bounds[j][0]
@@ -194,18 +194,18 @@ def _estimate_pitch(bounds: list[Boundary], em: int) -> float:
     return float(np.median(near)) if len(near) >= 3 else float(em) * 1.05
 
 
-def _cell_cost(lo: Boundary, hi: Boundary, pitch: float) -> float:
+def _cell_cost(lo: Boundary, hi: Boundary, pitch: float, em: float) -> float:
     """How far a cell from boundary lo to boundary hi is from one pitch: its ink
-    may not be taller than a cell, and its room (ink plus the blanks either side)
-    should reach one pitch."""
+    may not be taller than a glyph (the larger of pitch and em: two squeezed glyphs
+    are), and its room (ink plus the blanks either side) should reach one pitch."""
     ink = hi[0] - lo[1]
     room = hi[1] - lo[0]
-    over = max(0.0, ink - pitch) / pitch
+    over = max(0.0, ink - max(pitch, em)) / pitch
     short = max(0.0, pitch - room) / pitch
     return 100.0 * over**2 + 20.0 * max(0.0, ink / pitch - _MAX_CELL) + short**2 + 2.0 * hi[2]
 
 
-def _best_boundaries(bounds: list[Boundary], pitch: float) -> list[int]:
+def _best_boundaries(bounds: list[Boundary], pitch: float, em: float) -> list[int]:
     """Indices of the boundaries that cut the column into the likeliest cells."""
     n = len(bounds)
     best = [math.inf] * n
@@ -215,7 +215,7 @@ def _best_boundaries(bounds: list[Boundary], pitch: float) -> list[int]:
         for i in range(j - 1, -1, -1):
             if bounds[j][0] - bounds[i][1] > 2.0 * pitch and i < j - 1:
                 break
-            c = best[i] + _cell_cost(bounds[i], bounds[j], pitch)
+            c = best[i] + _cell_cost(bounds[i], bounds[j], pitch, em)
             if c < best[j]:
                 best[j] = c
                 prev[j] = i
@@ -296,6 +296,16 @@ def _assign(
         k = min(range(len(spans)), key=lambda i: abs(centres[i] - x))
         out[k].append((ch, conf))
     return out
+
+
+def _among_digits(per_tile: list[list[tuple[str, float]]], t: int) -> bool:
+    """A digit next to a digit or a per cent sign (14%, 2021) is an upright digit
+    of a number, not a turned bar."""
+    cell = per_tile[t]
+    if len(cell) != 1 or not cell[0][0].isdigit():
+        return False
+    near = [per_tile[k] for k in (t - 1, t + 1) if 0 <= k < len(per_tile)]
+    return any(ch.isdigit() or ch in "%％" for reading in near for ch, _ in reading)
 
 
 def _set_apart(col: Column | None) -> list[int]:
@@ -408,6 +418,8 @@ def read_columns(
             if (s, t) in apart and upright[0] and upright[1] >= _SURE_ALONE:
                 # Read without the column's context: a label's 0 is not 。.
                 readings[s][t] = [(ch, upright[1]) for ch in upright[0]]
+                continue
+            if _among_digits(readings[s], t):
                 continue
             even = _flat_and_even(tiles_of[s][t])
             readings[s][t] = _choose(readings[s][t], upright, turned, even)
