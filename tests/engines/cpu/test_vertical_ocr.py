@@ -148,6 +148,13 @@ def test_a_label_set_apart_is_read_without_the_column() -> None:
     assert text == "0あのイ"
 
 
+def test_a_digit_of_a_number_is_no_turned_bar() -> None:
+    number = [[("上", 0.9)], [("1", 0.6)], [("4", 0.9)], [("％", 0.9)]]
+    assert V._among_digits(number, 1)
+    alone = [[("コ", 0.9)], [("1", 0.6)], [("ヒ", 0.9)]]
+    assert not V._among_digits(alone, 1)
+
+
 def test_a_turned_bar_is_a_long_vowel_mark() -> None:
     assert V._choose([("Ｉ", 0.8)], ("1", 0.85), ("一", 0.97)) == [("ー", 0.97)]
     # A kanji read upright with confidence is kept, whatever the turned reading says.
