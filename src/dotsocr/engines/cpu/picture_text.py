@@ -25,10 +25,13 @@ def _cjk_count(line: Line) -> int:
 
 
 def is_text_block(box: Box, lines: Sequence[Line]) -> bool:
-    """Whether a region's ``lines`` make it a block of text rather than a picture:
-    two or more lines covering a good share of it, or vertical CJK columns."""
+    """Whether a region's ``lines`` make it a block of CJK text rather than a
+    picture: two or more lines covering a good share of it, or vertical columns."""
     if len(lines) < 2:
         return False
+    text = "".join(ln.text for ln in lines)
+    if sum(1 for c in text if is_cjk(c)) * 2 < len(text):
+        return False  # Latin pictures (code listings, charts) keep their own rules
     region = max(area(box), 1.0)
     covered = sum(area(ln.box) for ln in lines)
     if covered >= TEXT_COVER * region:
