@@ -28,6 +28,15 @@ class TextChar:
     invisible: bool = False
 
 
+@dataclass(frozen=True)
+class FormField:
+    """A form field's widget: its box (pixels of the rendered page) and its value
+    ('' for a checkbox, a button or an empty field)."""
+
+    box: tuple[float, float, float, float]
+    value: str = ""
+
+
 @dataclass
 class TextLayer:
     """The characters of a page's text layer in content-stream order."""
@@ -39,6 +48,8 @@ class TextLayer:
     #: Characters left out of ``chars`` because the file gives control codes for
     #: them: glyphs with no Unicode mapping. Many of them mean the layer is garbage.
     unmapped: int = 0
+    #: The page's form fields; their values are also in ``chars``.
+    fields: list[FormField] = field(default_factory=list)
 
     @property
     def text(self) -> str:

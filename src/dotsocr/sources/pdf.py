@@ -21,7 +21,8 @@ from PIL import Image
 
 from dotsocr.errors import InputError, PageRangeError, PasswordError
 from dotsocr.protocol import DEFAULT_DPI, MAX_PIXELS
-from dotsocr.sources.base import PageImage, SourceDocument, TextLayer
+from dotsocr.sources.base import PageImage, SourceDocument, TextChar, TextLayer
+from dotsocr.sources.form_fields import field_chars, read_form_fields
 from dotsocr.sources.pages import parse_page_range
 from dotsocr.sources.passwords import password_candidates
 from dotsocr.sources.sizing import FittedSize, fit_size
@@ -208,10 +209,22 @@ class PdfRenderer:
         """The page's text layer; if pdfium cannot read it the page still goes on."""
         try:
             transform = device_transform(page.raw, fitted.width, fitted.height)
-            return extract_text_layer(page.raw, transform)
+            layer = extract_text_layer(page.raw, transform)
         except Exception as exc:
             logger.warning("%s page %d: text layer unreadable (%s)", self.path, number, exc)
             return TextLayer()
+        form = self._pdf.formenv if self._pdf is not None else None
+        if form is not None:
+            try:
+                layer.fields = read_form_fields(page.raw, form.raw, transform)
+            except Exception as exc:
+                logger.warning("%s page %d: form fields unreadable (%s)", self.path, number, exc)
+            values = field_chars(layer.fields)
+            if values and layer.chars and layer.chars[-1].text != "\n":
+                last = layer.chars[-1]
+                layer.chars.append(TextChar("\n", last.box, last.font_size, generated=True))
+            layer.chars.extend(values)
+        return layer
 
     def _failed(self, number: int, error: str, started: float) -> PageImage:
         return PageImage(

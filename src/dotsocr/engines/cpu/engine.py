@@ -24,7 +24,7 @@ from dotsocr.engines.base import Engine, failed_page
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.boxes import to_int_box
 from dotsocr.engines.cpu.headers import relabel_running_headers
-from dotsocr.engines.cpu.layout import Region, detect_regions
+from dotsocr.engines.cpu.layout import Region, detect_regions, forms_are_not_pictures
 from dotsocr.engines.cpu.ocr import ocr_lines, recognize, to_bgr
 from dotsocr.engines.cpu.options import CpuEngineOptions
 from dotsocr.engines.cpu.orientation import box_back, rotate
@@ -226,6 +226,8 @@ class CpuEngine(Engine):
         if self.options.layout and (lines or not blank):
             start = time.perf_counter()
             regions = detect_regions(work, self.options.layout_conf)
+            if not angle and page.text_layer is not None:
+                regions = forms_are_not_pictures(regions, [f.box for f in page.text_layer.fields])
             timings["layout"] = time.perf_counter() - start
 
         start = time.perf_counter()

@@ -73,3 +73,15 @@ def resolve_overlaps(regions: list[Region]) -> list[Region]:
         if not duplicate:
             kept.append(r)
     return kept
+
+
+def forms_are_not_pictures(regions: list[Region], fields: list[Box]) -> list[Region]:
+    """``regions`` with each Picture holding a form field's widget relabelled text:
+    the layout model takes a block of labelled input boxes for a figure, and a
+    figure's labels are dropped, so the form's labels and values would be lost."""
+    out = []
+    for region in regions:
+        if region.category == "Picture" and any(inside_ratio(f, region.box) > 0.5 for f in fields):
+            region = Region(region.box, "text", region.score)
+        out.append(region)
+    return out
