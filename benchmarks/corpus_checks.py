@@ -269,25 +269,29 @@ def heading_lines(markdown: str) -> list[tuple[int, str]]:
 
 def check_passes(check: CorpusCheck, out: Output) -> bool:
     nohf = out.pages_nohf.get(check.page, "")
+    # The page is compared normalised (NFKC, plain quotes and dashes): so is the check.
+    text = norm(check.text)
     if check.type == "present":
-        return _find(check.text, plain(nohf)) >= 0
+        return _find(text, plain(nohf)) >= 0
     if check.type == "absent":
         # running heads are often in small caps: any casing of them is a failure; a
-        # page number inside a longer number (7,723,293; 6.68) is not that number
-        pattern = r"(?<!\w)(?<!\d[.,])" + re.escape(check.text) + r"(?![.,]\d)(?!\w)"
+        # page number inside a longer number (7,723,293; 6.68) is not that number.
+        # Word edges are Latin letters and digits only: Japanese has no spaces, so a
+        # side tab glued to the body text ("第4章デジタル") must still be found.
+        pattern = r"(?<![A-Za-z0-9])(?<!\d[.,])" + re.escape(text) + r"(?![.,]\d)(?![A-Za-z0-9])"
         return not re.search(pattern, plain(nohf), re.IGNORECASE)
     if check.type == "order":
         hay = plain(nohf)
-        a, b = _find(check.before, hay), _find(check.after, hay)
+        a, b = _find(norm(check.before), hay), _find(norm(check.after), hay)
         return 0 <= a < b
     if check.type == "heading":
         # headings are often set in capitals or small caps: compare them caseless
         heads = heading_lines(nohf)
-        want = check.text.casefold()
+        want = text.casefold()
         if check.level == 0:
-            present = _find(check.text, plain(nohf)) >= 0
-            return present and all(_find(want, text.casefold()) < 0 for _, text in heads)
-        return any(lv == check.level and _find(want, t.casefold()) >= 0 for lv, t in heads)
+            present = _find(text, plain(nohf)) >= 0
+            return present and all(_find(want, norm(t).casefold()) < 0 for _, t in heads)
+        return any(lv == check.level and _find(want, norm(t).casefold()) >= 0 for lv, t in heads)
     if check.type in JA_CHECK_TYPES and run_ja_check is not None:
         return run_ja_check(check.raw, nohf, out.doc_nohf)
     if check.type == "table":

@@ -181,6 +181,18 @@ def test_present_matches_across_a_line_break_and_fails_on_missing_text():
     assert not cc.check_passes(_check(type="present", text="a sentence nobody wrote"), out)
 
 
+def test_absent_finds_a_japanese_side_tab_glued_to_the_body():
+    out = _out("第4章デジタル化の進展と課題について述べる。")
+    assert not cc.check_passes(_check(type="absent", text="第4章"), out)
+    assert cc.check_passes(_check(type="absent", text="第5章"), out)
+
+
+def test_check_text_is_normalised_like_the_page():
+    # A full-width bracket in the check matches the page's (NFKC-folded) one.
+    out = _out("申請書（様式第1号）を提出する")
+    assert cc.check_passes(_check(type="present", text="申請書（様式第1号）"), out)
+
+
 def test_absent_fails_when_the_running_head_is_in_the_body_in_any_case():
     out = _out(PAGE + "\nFLIGHTOPS Page 1 of 48\n")
     assert not cc.check_passes(_check(type="absent", text="Page 1 of 48"), out)
