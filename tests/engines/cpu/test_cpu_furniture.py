@@ -161,3 +161,19 @@ def test_footnotes_long_lines_and_masthead_dates_stay_body() -> None:
     blocks = [body, note, title, date]
     mark_single_page_furniture(blocks, 20.0, W, H)
     assert (note.category, date.category) == ("Text", "Text")
+
+
+def test_a_running_head_beside_its_page_number_is_a_header() -> None:
+    head = _block(
+        "Section-header",
+        "Federal Register / Vol. 85, No. 152 / Thursday, August 6, 2020 / Proposed Rules",
+        (333, 95, 1366, 124),
+    )
+    number = _block("Section-header", "47699", (1490, 93, 1575, 125))
+    body = _block("Text", "Body text " * 40, (124, 167, 1575, 2058))
+    note = _block(
+        "Text", "Pub. L. No. 105-304 (Oct. 28, 1998).<sup>1</sup>", (150, 2100, 900, 2130)
+    )
+    mark_single_page_furniture([head, number, body, note], 20.0, W, H)
+    assert head.category == "Page-header"
+    assert note.category == "Text"

@@ -27,7 +27,7 @@ WIDE_BAND = 0.17
 #: Longest text that its words alone make a header or footer (longer is body text
 #: that happens to cite a date or a part number).
 SAYS_CHARS = 120
-SAYS_WORDS = 12
+SAYS_WORDS = 20
 _NOTE_MARK = re.compile(r"^\s*(?:<sup>)?(?:\d{1,2}(?!\d)|[*\u2020\u2021])(?:</sup>)?\s*")
 #: Share of the page width at either side where a vertical stamp stands.
 SIDE = 0.08
@@ -88,6 +88,8 @@ def _masthead(b: Block, blocks: Sequence[Block]) -> bool:
     for o in blocks:
         if o is b or o.category not in ("Title", "Section-header", "Caption"):
             continue
+        if sum(c.isalpha() for c in o.text or "") < 3:
+            continue  # a page number the layout model boxed as a heading
         if min(o.box[3], b.box[3]) - max(o.box[1], b.box[1]) > 0:
             return True
     return False
@@ -95,6 +97,8 @@ def _masthead(b: Block, blocks: Sequence[Block]) -> bool:
 
 def _footnote(text: str) -> bool:
     """A marked note with words after its mark ("1 Pub. L. No. 105-304, ...")."""
+    if "<sup>" in text:
+        return True  # a note mark anywhere: footers carry none
     m = _NOTE_MARK.match(text)
     return bool(m) and len(text[m.end() :].split()) >= 4
 
