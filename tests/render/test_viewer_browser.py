@@ -6,11 +6,9 @@ browser is never downloaded (.ci/run installs Debian's chromium).
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,15 +17,9 @@ from PIL import Image
 
 from dotsocr.model import Document, Element, Page
 from dotsocr.render.viewer import viewer_html
-from support import REPO_ROOT
+from support import load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "viewer_screenshot", REPO_ROOT / "scripts" / "viewer_screenshot.py"
-)
-assert _spec is not None and _spec.loader is not None
-viewer_screenshot = importlib.util.module_from_spec(_spec)
-sys.modules["viewer_screenshot"] = viewer_screenshot
-_spec.loader.exec_module(viewer_screenshot)
+viewer_screenshot = load_script("scripts/viewer_screenshot.py")
 
 CURRENT = "section.page:not([hidden])"
 

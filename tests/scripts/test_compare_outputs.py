@@ -1,19 +1,11 @@
 """scripts/compare_outputs.py's comparison, on hand-made output folders (no parse runs)."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
-from support import REPO_ROOT
+from support import load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "compare_outputs", REPO_ROOT / "scripts" / "compare_outputs.py"
-)
-assert _spec is not None and _spec.loader is not None
-compare_outputs = importlib.util.module_from_spec(_spec)
-sys.modules["compare_outputs"] = compare_outputs  # dataclasses look their module up
-_spec.loader.exec_module(compare_outputs)
+compare_outputs = load_script("scripts/compare_outputs.py")
 
 
 def _record(page: int, **extra: object) -> dict[str, object]:

@@ -1,21 +1,13 @@
 """benchmarks/corpus_ja_checks.py, the Japanese corpus check types, on hand-made
 Markdown (no parse runs), plus the shape of the Japanese checks files."""
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
-from support import REPO_ROOT
+from support import REPO_ROOT, load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "corpus_ja_checks", REPO_ROOT / "benchmarks" / "corpus_ja_checks.py"
-)
-assert _spec is not None and _spec.loader is not None
-cj = importlib.util.module_from_spec(_spec)
-sys.modules["corpus_ja_checks"] = cj
-_spec.loader.exec_module(cj)
+cj = load_script("benchmarks/corpus_ja_checks.py")
 
 CORPUS = REPO_ROOT / "benchmarks" / "corpus"
 

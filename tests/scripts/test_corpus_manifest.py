@@ -5,23 +5,15 @@ consistent, and benchmarks/corpus_checks.py judges hand-made Markdown correctly
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO_ROOT
+from support import REPO_ROOT, load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "corpus_checks", REPO_ROOT / "benchmarks" / "corpus_checks.py"
-)
-assert _spec is not None and _spec.loader is not None
-cc = importlib.util.module_from_spec(_spec)
-sys.modules["corpus_checks"] = cc  # dataclasses look their module up
-_spec.loader.exec_module(cc)
+cc = load_script("benchmarks/corpus_checks.py")
 
 CORPUS = REPO_ROOT / "benchmarks" / "corpus"
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")

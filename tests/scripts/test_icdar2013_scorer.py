@@ -1,21 +1,13 @@
 """benchmarks/table_structure.py, the ICDAR 2013 table scorer, on hand-made grids
 (no parse runs)."""
 
-import importlib.util
-import sys
 from collections import Counter
 
 import pytest
 
-from support import REPO_ROOT
+from support import load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "table_structure", REPO_ROOT / "benchmarks" / "table_structure.py"
-)
-assert _spec is not None and _spec.loader is not None
-ts = importlib.util.module_from_spec(_spec)
-sys.modules["table_structure"] = ts  # dataclasses look their module up
-_spec.loader.exec_module(ts)
+ts = load_script("benchmarks/table_structure.py")
 
 Cell = ts.Cell
 R, B = ts.RIGHT, ts.BELOW

@@ -1,19 +1,10 @@
 """benchmarks/ocr_cer_ja.py: putting a text layer's lines in reading order and the
 order-blind error, on hand-made lines (no OCR runs)."""
 
-import importlib.util
-import sys
 
-from support import REPO_ROOT
+from support import load_script
 
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-_spec = importlib.util.spec_from_file_location(
-    "ocr_cer_ja", REPO_ROOT / "benchmarks" / "ocr_cer_ja.py"
-)
-assert _spec is not None and _spec.loader is not None
-oc = importlib.util.module_from_spec(_spec)
-sys.modules["ocr_cer_ja"] = oc  # dataclasses look their module up
-_spec.loader.exec_module(oc)
+oc = load_script("benchmarks/ocr_cer_ja.py")
 
 Line = oc.Line
 

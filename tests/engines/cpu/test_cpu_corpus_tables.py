@@ -6,20 +6,11 @@ currency signs in columns of their own."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
-from support import REPO_ROOT
+from support import load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "corpus_checks", REPO_ROOT / "benchmarks" / "corpus_checks.py"
-)
-assert _spec is not None and _spec.loader is not None
-cc = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("corpus_checks", cc)
-_spec.loader.exec_module(cc)
+cc = load_script("benchmarks/corpus_checks.py")
 
 DOCUMENTS = (
     "naacl06_shinyama",
