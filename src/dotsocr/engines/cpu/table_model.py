@@ -62,6 +62,7 @@ from dotsocr.engines.cpu.boxes import Box, intersection, union
 from dotsocr.engines.cpu.rules import Rules
 from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.table_grid import Grid, Span
+from dotsocr.engines.cpu.tables import spaced_glyphs
 from dotsocr.engines.cpu.textlines import SPACE_GAP, Line
 
 log = logging.getLogger(__name__)
@@ -366,23 +367,6 @@ def ocr_words(line: Line) -> list[Line]:
     ]
 
 
-def _spaced(line: Line, glyphs: list[tuple[str, Box]]) -> set[int]:
-    """Indices of the glyphs the line's text puts a space before (empty when text
-    and glyphs do not pair up one to one)."""
-    letters = [c for c in line.text if not c.isspace()]
-    if len(letters) != len(glyphs) or any(g[0] != c for g, c in zip(glyphs, letters, strict=True)):
-        return set()
-    out: set[int] = set()
-    k = 0
-    for i, ch in enumerate(line.text):
-        if ch.isspace():
-            continue
-        if i > 0 and line.text[i - 1].isspace():
-            out.add(k)
-        k += 1
-    return out
-
-
 def words(line: Line, gap: float | None = None, cuts: Sequence[float] = ()) -> list[Line]:
     """A line cut into words: a text-layer line where its glyphs leave a gap (or its
     text a space), an OCR line at its spaces (``ocr_words``). With ``gap`` (in ems)
@@ -394,7 +378,7 @@ def words(line: Line, gap: float | None = None, cuts: Sequence[float] = ()) -> l
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
     if len(glyphs) < 2 or line.vertical:
         return [line]
-    spaced = _spaced(line, glyphs)
+    spaced = spaced_glyphs(line)
     groups: list[list[tuple[str, Box]]] = [[glyphs[0]]]
     texts = [glyphs[0][0]]
     for i, (prev, glyph) in enumerate(itertools.pairwise(glyphs), 1):

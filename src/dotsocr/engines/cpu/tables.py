@@ -160,7 +160,7 @@ def _reading_order(lines: list[Line]) -> list[Line]:
     return [ln for row in _rows(lines) for ln in row] if len(lines) > 1 else lines
 
 
-def _spaced_glyphs(line: Line) -> set[int]:
+def spaced_glyphs(line: Line) -> set[int]:
     """Indices of the line's (non-space) glyphs that its text puts a space before.
     The text layer's own spaces are narrower than any gap rule in tight scripts
     (Korean set with negative tracking), so they are read from the text; empty
@@ -222,7 +222,7 @@ def split_at_columns(
     glyphs = [g for g in line.glyphs if not g[0].isspace()]
     if len(hit) < 2 or len(glyphs) < 2 or line.vertical:
         return [line]
-    spaced = _spaced_glyphs(line)
+    spaced = spaced_glyphs(line)
     pieces: dict[int, list[tuple[str, Box]]] = {}
     flags: dict[int, list[bool]] = {}
     for i, g in enumerate(glyphs):
