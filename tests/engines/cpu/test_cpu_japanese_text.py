@@ -144,3 +144,16 @@ def test_wide_ascii_gaps_still_split_a_line(tmp_path: Path) -> None:
     # Spaces that align code or justify a line are no bridge over a column gap.
     glyphs = row("ELSE" + " " * 12 + "'XXX'", 50, 100, 12)
     assert _texts(tmp_path, glyphs) == ["ELSE", "'XXX'"]
+
+
+def test_a_column_written_glyph_by_glyph_is_one_vertical_line(tmp_path: Path) -> None:
+    # A gazette writes each glyph of its vertical text on its own (a line break
+    # after each), punctuation squeezed into the cell of the glyph before it.
+    glyphs = column("第二条中「含む。", 400, 100, 10)
+    glyphs += [Glyph("）", 400, 176, 10), Glyph("」", 400, 181, 10)]
+    glyphs += column("を改め", 400, 190, 10) + column("次の列", 380, 100, 10)
+    lines = _lines(tmp_path, glyphs)
+    assert [(ln.text, ln.vertical) for ln in lines] == [
+        ("第二条中「含む。）」を改め", True),
+        ("次の列", True),
+    ]

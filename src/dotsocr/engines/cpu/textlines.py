@@ -252,6 +252,36 @@ def _merge_row_pieces(runs: list[_Run]) -> list[_Run]:
     return out
 
 
+def _join_stacked_glyphs(runs: list[_Run]) -> list[_Run]:
+    """Make one column of CJK glyphs that the stream writes one by one, each on a
+    line of its own (a gazette's vertical text): a one-glyph run (or a short
+    stack, such as ）」) right under the last glyph of the run before it, in
+    stream order, carries that run on."""
+    out: list[_Run] = []
+    for run in runs:
+        piece = len(run.chars) == 1 or (len(run.chars) <= 3 and _columnar(run))
+        if out and piece and _stacks_under(out[-1], run.chars[0]):
+            for ch in run.chars:
+                out[-1].add(ch)
+            out[-1].vertical = True
+            continue
+        out.append(run)
+    return out
+
+
+def _stacks_under(run: _Run, ch: TextChar) -> bool:
+    if run.vertical is False or not (is_cjk(ch.text) and is_cjk(run.last.text)):
+        return False
+    if len(run.chars) > 1 and not run.vertical:
+        return False
+    a, b = run.last.box, ch.box
+    size = max(a[2] - a[0], b[2] - b[0], 1.0)
+    narrow = min(a[2] - a[0], b[2] - b[0])
+    overlap = min(a[2], b[2]) - max(a[0], b[0])
+    # Squeezed punctuation (。）」 set in one cell) overlaps the glyph before it.
+    return narrow > 0 and overlap >= 0.8 * narrow and -0.45 * size <= b[1] - a[3] <= 0.6 * size
+
+
 def _join_letter_spaced(runs: list[_Run]) -> list[_Run]:
     """Make each letter-spaced word (均等割り: 合　　計) one run again; the line
     finder cut it into single glyphs at its wide gaps."""
@@ -516,7 +546,7 @@ def lines_from_chars(chars: Sequence[TextChar]) -> list[Line]:
     notes = _ruby_notes(chars, groups)
     chars = [chars[i] for i in keep] if groups else chars
     use_fs = font_sizes_usable(chars)
-    runs = _join_letter_spaced(_split_runs(chars, use_fs))
+    runs = _join_letter_spaced(_join_stacked_glyphs(_split_runs(chars, use_fs)))
     runs = _merge_column_pieces(_merge_row_pieces(runs))
     lines: list[Line] = []
     for run in runs:
