@@ -188,3 +188,12 @@ def test_a_modest_first_heading_opening_the_first_page_is_the_title() -> None:
     first = _block("Text", "Some text above it on the page.", (112, 156, 811, 300), 27.7)
     mark_title([first, below], 27.7, 2200)
     assert below.category == "Section-header"
+
+
+def test_a_short_heading_over_lower_case_text_stays_a_heading() -> None:
+    head = _block("Section-header", "概要", (257, 501, 320, 530))
+    body = _block(
+        "Text", "luatexja-ruby パッケージは，ルビの組版処理を行う．", (257, 535, 1397, 666)
+    )
+    out = check_headings([head, body])
+    assert [b.category for b in out] == ["Section-header", "Text"]

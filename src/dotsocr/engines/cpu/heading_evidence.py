@@ -106,6 +106,12 @@ def starts_inside_a_sentence(text: str) -> bool:
     return inner or ends_open(text) or len(words) >= 8
 
 
+def _runs_on(text: str) -> bool:
+    """A line of running words that can go on into the next line: four words or
+    more, ending in a letter (a short label such as "概要" or "Abstract" stays)."""
+    return len(_words(text)) >= 4 and text[-1:].isascii() and text[-1:].isalpha()
+
+
 def is_label_line(text: str) -> bool:
     """A line that names or dates something rather than a section: a date alone
     ("December 1998"), an identifier ("RIN 2120-AA64", "DARPA-BAA-15-58"), a
@@ -269,7 +275,7 @@ def check_headings(blocks: list[Block]) -> list[Block]:
             after is not None
             and after.category == "Text"
             and _starts_lower(after.text or "")
-            and not text.endswith((":", ".", "?", "!"))
+            and _runs_on(text)
         ):
             _merge(b, after, "Text")  # a paragraph's first line (a drop cap made it big)
     return [b for b in blocks if b.text != "" or b.category in ("Picture", "Formula")]
