@@ -197,3 +197,9 @@ def test_a_short_heading_over_lower_case_text_stays_a_heading() -> None:
     )
     out = check_headings([head, body])
     assert [b.category for b in out] == ["Section-header", "Text"]
+
+
+def test_capitalised_headings_joined_by_and_are_not_author_lists() -> None:
+    assert not is_author_list("Second Quarter 2023 Operational and Other Financial Highlights")
+    assert not is_author_list("Revenue Recognition and Lease Accounting")
+    assert is_author_list("Yusuke Shinyama1 and Satoshi Sekine2")

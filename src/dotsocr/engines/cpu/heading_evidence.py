@@ -132,9 +132,14 @@ def is_sentence_tail(text: str) -> bool:
 
 
 def is_author_list(text: str) -> bool:
-    """Two or more people's names: "Ann Lee1, Bo Chen2 and C. D. Smith*"."""
+    """Two or more people's names: "Ann Lee1, Bo Chen2 and C. D. Smith*". A list of
+    names shows it: commas, initials or affiliation marks; a year or other long
+    number never stands in one ("Second Quarter 2023 Operational and Other ...")."""
     parts = [p for p in re.split(r",|;|\band\b|&", text) if p.strip()]
-    if len(parts) < 2:
+    if len(parts) < 2 or re.search(r"\d{3}", text):
+        return False
+    listed = "," in text or ";" in text or bool(re.search(r"\b[A-Z]\.|\d|[*\u2020\u2021]", text))
+    if not listed:
         return False
     for part in parts:
         words = _NAME_MARKS.sub(" ", part).split()
