@@ -129,6 +129,8 @@ def test_list_and_page_number_patterns() -> None:
     assert is_page_number("Page 3 of 10")
     assert is_page_number("- iv -")
     assert not is_page_number("Chapter 1")
+    assert is_page_number("47698")  # a register's page, five digits
+    assert not is_page_number("123456")
 
 
 def _page(number: int, elements: list[Element]) -> Page:

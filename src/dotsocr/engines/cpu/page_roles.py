@@ -20,8 +20,10 @@ from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
 from dotsocr.engines.cpu.furniture import says_furniture
 from dotsocr.engines.cpu.lists import is_list_start
 
+#: A page number: Arabic (five digits for registers and gazettes, "47698") or
+#: Roman, alone or as "Page 3 of 48".
 _PAGE_NUMBER = re.compile(
-    r"^(?:page\s*)?[-\u2013(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-\u2013)\]]?"
+    r"^(?:page\s*)?[-\u2013(\[]?\s*(?:\d{1,5}|[ivxlc]{1,6})\s*[-\u2013)\]]?"
     r"(?:\s*(?:/|of)\s*\d{1,4})?$",
     re.IGNORECASE,
 )
