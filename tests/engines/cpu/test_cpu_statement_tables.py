@@ -302,3 +302,21 @@ def test_bullets_in_the_last_cell_are_no_notes() -> None:
     table = Block("Table", union(ln.box for ln in lines), lines, table_html(lines))
     out = tidy_table_edges([table], None, rtl=False)
     assert [b.category for b in out] == ["Table"]
+
+
+def test_results_table_called_a_formula_is_a_table() -> None:
+    def line(text: str, x: float, row: int) -> Line:
+        return Line(text, (x, 100 + 30 * row, x + 12 * len(text), 120 + 30 * row), 20.0)
+
+    rows = [("initial zone classifier", "91.74%", "87.31%"), ("metadata", "92.49%", "88.12%")]
+    rows += [("references", "93.10%", "90.02%"), ("body", "95.77%", "94.28%")]
+    lines = [line("precision", 400, 0), line("recall", 600, 0)]
+    for r, (label, p, q) in enumerate(rows, 1):
+        lines += [line(label, 0, r), line(p, 400, r), line(q, 600, r)]
+    region = Region(union(ln.box for ln in lines), "equation", 0.9)
+    (out,) = tables_among_pictures([region], {0: lines}, [], None, rtl=False)
+    assert out.category == "Table"
+    maths = [line(t, 0, r) for r, t in enumerate(["a = b + c", "x^2 + y^2", "= 1", "f(x) = 0"] * 2)]
+    region = Region(union(ln.box for ln in maths), "equation", 0.9)
+    (out,) = tables_among_pictures([region], {0: maths}, [], None, rtl=False)
+    assert out.category == "Formula"

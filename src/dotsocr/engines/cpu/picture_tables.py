@@ -1,12 +1,13 @@
-"""Ruled tables the layout model calls Picture, and charts it calls Table.
+"""Ruled tables the layout model calls Picture (or Formula), and charts it calls
+Table.
 
 The layout detector often boxes a small ruled table as a figure, and a figure's
 text is taken for labels and dropped, so the table's text is lost. A picture is a
 table when its own caption says so ("Table 2: ..."), or, with no caption, when
-ruling lines cross it and its text fills a grid. A "Figure" caption keeps it a
-picture, and a chart never fills a grid: its tick labels make one row and one
-column with empty space between them; a "table" that is such a chart is a
-picture (:mod:`chart_axes`).
+rules run across and down it and its text fills the grid. A "Figure" caption
+keeps it a picture, and a chart never fills a grid: its tick labels make one row
+and one column with empty space between them; a "table" that is such a chart is
+a picture (:mod:`chart_axes`).
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def looks_like_table(
     if says is False or len(lines) < 4 or any(ln.vertical for ln in lines):
         return False
     rules = find_rules(image, box)
-    if says is None and (len(rules.ys) < 2 or has_tick_axis(lines)):
-        return False  # gridlines and an axis of ticks: a chart
+    if says is None and (len(rules.ys) < 3 or len(rules.xs) < 2 or has_tick_axis(lines)):
+        # Without a caption only a ruled grid will do: rules across and down (a
+        # slide's footer band or a diagram's boxes are no grid), and no axis of
+        # ticks (gridlines of a chart).
+        return False
     rows, cols, fill = _grid_fill(table_html(lines, rtl, rules))
     if says:
         return rows >= 2 and cols >= 2 and fill >= FILL_CAPTIONED
@@ -100,6 +104,8 @@ def tables_among_pictures(
             region = replace(region, label="table")
         elif region.category == "Table" and _is_chart(region.box, owned[i], image, rtl):
             region = replace(region, label="figure")
+        elif region.category == "Formula" and _is_text_grid(region.box, owned[i], image, rtl):
+            region = replace(region, label="table")
         out.append(region)
     return out
 
@@ -110,3 +116,19 @@ def _is_chart(box: Box, lines: Sequence[Line], image: np.ndarray | None, rtl: bo
         return False
     _, _, fill = _grid_fill(table_html(lines, rtl, find_rules(image, box)))
     return looks_like_chart(lines, fill)
+
+
+#: Characters of mathematics; a grid of words and numbers has next to none.
+_MATH = frozenset("=+\u2211\u222b\u221a^_{}\\\u2264\u2265\u00b1\u00d7\u2202\u221e")
+
+
+def _is_text_grid(box: Box, lines: Sequence[Line], image: np.ndarray | None, rtl: bool) -> bool:
+    """Whether a "formula" region is a table of words and numbers (the layout model
+    boxes a results table on a slide as an equation): rows of cells filling a grid,
+    and hardly a sign of mathematics."""
+    if len(lines) < 6 or any(ln.vertical for ln in lines):
+        return False
+    if sum(any(c in _MATH for c in ln.text) for ln in lines) > 0.1 * len(lines):
+        return False
+    rows, cols, fill = _grid_fill(table_html(lines, rtl, find_rules(image, box)))
+    return rows >= 3 and cols >= 2 and fill >= FILL_CAPTIONED
