@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dotsocr.engines.cpu.block import Block
-from dotsocr.engines.cpu.boxes import union
+from dotsocr.engines.cpu.boxes import Box, union
 from dotsocr.engines.cpu.cell_text import is_currency_sign, is_number
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.leaders import drop_leaders
@@ -320,3 +320,29 @@ def test_results_table_called_a_formula_is_a_table() -> None:
     region = Region(union(ln.box for ln in maths), "equation", 0.9)
     (out,) = tables_among_pictures([region], {0: maths}, [], None, rtl=False)
     assert out.category == "Formula"
+
+
+def _rows_page(path: Path, rules_at: Sequence[float]) -> tuple[Box, list[Line], object]:
+    items: list[Placed] = []
+    for row, (label, count) in enumerate(COUNTS):
+        items += [(30.0, 2 * row, label, "L"), (120.0, 2 * row, f"{count} units", "L")]
+    rules = [(25.0, y, 185.0, y) for y in rules_at]
+    lines, image = page_lines(_page(path, items, rules))
+    x1, y1, x2, y2 = union(ln.box for ln in lines)
+    return (x1 - 20, y1 - 20, x2 + 20, y2 + 60), lines, image
+
+
+def test_rows_set_off_by_rules_without_a_caption_are_a_table(tmp_path: Path) -> None:
+    # Rules under every row and none down (an accident list in a magazine appendix).
+    under = [40 + (2 * r + 1.6) * STEP for r in range(len(COUNTS))]
+    box, lines, image = _rows_page(tmp_path / "rows.pdf", under)
+    assert looks_like_table(box, lines, "", image, rtl=False)  # type: ignore[arg-type]
+
+
+def test_a_band_of_rules_at_the_foot_is_no_table(tmp_path: Path) -> None:
+    # A slide's footer bar: several rules close together under all the text.
+    foot = 40 + 2 * len(COUNTS) * STEP
+    box, lines, image = _rows_page(
+        tmp_path / "band.pdf", [foot, foot + 0.8, foot + 1.6, foot + 2.4]
+    )
+    assert not looks_like_table(box, lines, "", image, rtl=False)  # type: ignore[arg-type]

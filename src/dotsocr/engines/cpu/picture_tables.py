@@ -4,7 +4,7 @@ Table.
 The layout detector often boxes a small ruled table as a figure, and a figure's
 text is taken for labels and dropped, so the table's text is lost. A picture is a
 table when its own caption says so ("Table 2: ..."), or, with no caption, when
-rules run across and down it and its text fills the grid. A "Figure" caption
+rules set off its rows (or run across and down it) and its text fills the grid. A "Figure" caption
 keeps it a picture, and a chart never fills a grid: its tick labels make one row
 and one column with empty space between them; a "table" that is such a chart is
 a picture (:mod:`chart_axes`).
@@ -12,6 +12,7 @@ a picture (:mod:`chart_axes`).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -21,7 +22,7 @@ from dotsocr.engines.cpu.boxes import Box, h_overlap
 from dotsocr.engines.cpu.chart_axes import has_tick_axis, looks_like_chart
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.page_roles import CAPTION
-from dotsocr.engines.cpu.rules import find_rules
+from dotsocr.engines.cpu.rules import Rules, find_rules
 from dotsocr.engines.cpu.tables import table_html
 from dotsocr.engines.cpu.textlines import Line
 from dotsocr.render.table_cells import read_table_cells
@@ -33,6 +34,8 @@ CAPTION_OVERLAP = 0.3
 #: Share of the grid's cells holding text: with a "Table" caption, and with none.
 FILL_CAPTIONED = 0.5
 FILL_UNCAPTIONED = 0.7
+#: A rule setting off a table's rows runs across this share of its width.
+ACROSS = 0.8
 
 
 def caption_beside(box: Box, candidates: Sequence[Line]) -> str:
@@ -46,6 +49,20 @@ def caption_beside(box: Box, candidates: Sequence[Line]) -> str:
         if gap <= CAPTION_GAP_LINES * line.height and gap < best_gap:
             best, best_gap = line.text, gap
     return best
+
+
+def _rows_set_off(box: Box, rules: Rules, lines: Sequence[Line]) -> int:
+    """How many rules across (nearly) the whole box stand apart by at least a line
+    of text: the rules of a table's rows, not the edges of one band (a slide's
+    footer bar is drawn as several)."""
+    width = box[2] - box[0]
+    pitch = 2 * statistics.median(ln.height for ln in lines)
+    ys = sorted(
+        y
+        for y, spans in zip(rules.ys, rules.h_spans, strict=True)
+        if sum(b - a for a, b in spans) >= ACROSS * width
+    )
+    return sum(1 for i, y in enumerate(ys) if i == 0 or y - ys[i - 1] >= pitch)
 
 
 def _says_table(caption: str) -> bool | None:
@@ -72,10 +89,11 @@ def looks_like_table(
     if says is False or len(lines) < 4 or any(ln.vertical for ln in lines):
         return False
     rules = find_rules(image, box)
-    if says is None and (len(rules.ys) < 3 or len(rules.xs) < 2 or has_tick_axis(lines)):
-        # Without a caption only a ruled grid will do: rules across and down (a
-        # slide's footer band or a diagram's boxes are no grid), and no axis of
-        # ticks (gridlines of a chart).
+    ruled = _rows_set_off(box, rules, lines) >= 3 or (len(rules.ys) >= 2 and len(rules.xs) >= 2)
+    if says is None and (not ruled or has_tick_axis(lines)):
+        # Without a caption only ruled rows or a ruled grid will do (the two edges of
+        # a slide's footer band are no table), and no axis of ticks (gridlines of a
+        # chart).
         return False
     rows, cols, fill = _grid_fill(table_html(lines, rtl, rules))
     if says:
