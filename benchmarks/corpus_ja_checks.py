@@ -28,7 +28,9 @@ JA_CHECK_TYPES: dict[str, tuple[str, ...]] = {
 
 _RUBY_ANNOTATION = re.compile(r"<rt\b[^>]*>.*?</rt>|<rp\b[^>]*>.*?</rp>", re.DOTALL | re.I)
 _HTML_CELL_END = re.compile(r"</t[dh]>|<br\s*/?>|</tr>|</p>", re.I)
-_HTML_TAG = re.compile(r"<[^>]+>")
+#: A tag opens with a letter, "/" or "!"; a "<" OCR read from a stray mark ("<.")
+#: is text, or the pattern would swallow everything up to the next tag's ">".
+_HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.M)

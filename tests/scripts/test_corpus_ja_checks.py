@@ -61,6 +61,11 @@ def test_no_space_passes_only_without_an_inserted_space():
     assert not run(c, "また、生成\nAIの利用において")
 
 
+def test_a_stray_less_than_sign_does_not_hide_the_text_after_it():
+    c = check("no_space", text="生成AIの利用")
+    assert run(c, "<.老変える\n\nまた、生成AIの利用において\n\n<table><tr><td>x</td></tr></table>")
+
+
 def test_no_space_reads_letter_spaced_cells_as_failures():
     c = check("no_space", text="居宅介護")
     assert run(c, "| □居宅介護 | □就労定着支援 |\n|---|---|")
