@@ -4,10 +4,11 @@ Table.
 The layout detector often boxes a small ruled table as a figure, and a figure's
 text is taken for labels and dropped, so the table's text is lost. A picture is a
 table when its own caption says so ("Table 2: ..."), or, with no caption, when
-rules set off its rows (or run across and down it) and its text fills the grid. A "Figure" caption
-keeps it a picture, and a chart never fills a grid: its tick labels make one row
-and one column with empty space between them; a "table" that is such a chart is
-a picture (:mod:`chart_axes`).
+rules set off its rows (or run across and down it) and its text fills the grid.
+A "Figure" caption keeps it a picture, and a chart never fills a grid: its tick
+labels make one row and one column with empty space between them; a "table"
+that is such a chart is a picture (:mod:`chart_axes`). A "formula" of words and
+numbers in a grid is a table too.
 """
 
 from __future__ import annotations
