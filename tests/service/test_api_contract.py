@@ -286,6 +286,8 @@ def test_a_form_without_a_file_is_422(client: httpx.Client) -> None:
     pdf = SAMPLE_PDF.read_bytes()
     two = [("file", ("a.pdf", pdf)), ("file", ("b.pdf", pdf))]
     assert_error(client.post("/v1/jobs", files=two), 422, match="bad multipart form")
+    twice = client.post("/v1/jobs", files=two[:1], data={"engine": ["cpu", "dots"]})
+    assert_error(twice, 422, match="more than once: engine")
     many = {f"f{n}": "x" for n in range(20)}
     assert_error(client.post("/v1/jobs", files=two[:1], data=many), 422, match="bad multipart")
 

@@ -24,11 +24,16 @@ class JobOptionsError(ValueError):
 
 
 def read_job_fields(form: FormData) -> dict[str, Any]:
-    """The job's fields as given (strings), empty ones left out."""
+    """The job's fields as given (strings, each at most once), empty ones left out."""
     unknown = sorted(set(form.keys()) - {"file", *JOB_FIELDS})
     if unknown:
         raise JobOptionsError(
             f"unknown field(s) {', '.join(unknown)}; a job takes file, {', '.join(JOB_FIELDS)}"
+        )
+    repeated = sorted(name for name in JOB_FIELDS if len(form.getlist(name)) > 1)
+    if repeated:
+        raise JobOptionsError(
+            f"field(s) given more than once: {', '.join(repeated)}; send each once"
         )
     fields: dict[str, Any] = {}
     for name in JOB_FIELDS:
