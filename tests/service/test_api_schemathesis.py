@@ -94,10 +94,21 @@ def test_generated_requests_conform(
         if (method, path) not in UPLOADS:
             case.call_and_validate(timeout=60)
             return
+        if mode is GenerationMode.NEGATIVE and _sends_nothing_invalid(case):
+            return
         response = case.call_and_validate(timeout=60, excluded_checks=[positive_data_acceptance])
         assert response.status_code in UPLOAD_STATUSES[mode], response.text
 
     check()
+
+
+def _sends_nothing_invalid(case: schemathesis.Case) -> bool:
+    """Whether a "negative" upload's flaw is a field given as an array of at most one
+    item: a multipart form sends that as no field at all, or as the one field, so the
+    request that goes out is valid and rightly accepted (an array of two is the field
+    given twice, which the service refuses)."""
+    body = case.body if isinstance(case.body, dict) else {}
+    return any(isinstance(value, list) and len(value) <= 1 for value in body.values())
 
 
 @pytest.fixture(scope="module")
