@@ -47,7 +47,7 @@ def is_list_start(text: str) -> bool:
     return False
 
 
-def _rows(ordered: Sequence[Line]) -> list[list[Line]]:
+def text_rows(ordered: Sequence[Line]) -> list[list[Line]]:
     """Consecutive lines sharing a text row (pieces PDFium or OCR split)."""
     rows: list[list[Line]] = []
     for line in ordered:
@@ -103,7 +103,7 @@ def segment_lists(ordered: Sequence[Line]) -> list[Segment]:
     left = min(ln.box[0] for ln in ordered)
     right = max(ln.box[2] for ln in ordered)
     segments: list[Segment] = []
-    for row in _rows(ordered):
+    for row in text_rows(ordered):
         head = row[0]
         starts = is_list_start(head.text) and head.box[0] - left < 2.5 * head.size
         if starts and segments and segments[-1][0] == "Text":

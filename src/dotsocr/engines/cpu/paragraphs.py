@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from dotsocr.engines.cpu.heading_evidence import is_person_name
+from dotsocr.engines.cpu.lists import text_rows
 from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.textlines import Line
 
@@ -34,20 +35,6 @@ _SENTENCE_END = (".", "!", "?", ":", "\u3002", "\uff01", "\uff1f", "\uff1a", '"'
 _CONTINUES = (",", ";", "-", "\u2010", "\u3001")
 
 Segment = tuple[str, list[Line]]  # ("Text" | "Section-header", lines in order)
-
-
-def _rows(ordered: Sequence[Line]) -> list[list[Line]]:
-    """Consecutive lines sharing a text row."""
-    rows: list[list[Line]] = []
-    for line in ordered:
-        if rows:
-            last = rows[-1][-1]
-            overlap = min(last.box[3], line.box[3]) - max(last.box[1], line.box[1])
-            if overlap >= 0.5 * min(last.height, line.height):
-                rows[-1].append(line)
-                continue
-        rows.append([line])
-    return rows
 
 
 def _text(row: list[Line]) -> str:
@@ -88,7 +75,7 @@ def split_paragraphs(ordered: Sequence[Line]) -> list[Segment]:
     Vertical text is left whole."""
     if len(ordered) < 2 or any(ln.vertical for ln in ordered):
         return [("Text", list(ordered))]
-    rows = _rows(ordered)
+    rows = text_rows(ordered)
     if len(rows) < 2:
         return [("Text", list(ordered))]
     left = min(ln.box[0] for ln in ordered)
@@ -144,7 +131,7 @@ def split_text_segments(segments: Sequence[Segment]) -> list[Segment]:
 def _numbered_subheading(lines: list[Line], after: Segment) -> bool:
     """A numbered "item" of one short bold row over plain text ("2. Revenue" over
     its note) is a numbered subheading, not a list."""
-    rows = _rows(lines)
+    rows = text_rows(lines)
     text = _text(rows[0])
     if len(rows) != 1 or not all(ln.bold for ln in lines) or after[0] != "Text":
         return False
@@ -168,7 +155,7 @@ def segment_text(lines: Sequence[Line]) -> str:
     """The text of one paragraph. OCR lines set one by one (short ragged rows of a
     typed or handwritten note) keep their line breaks and their end-of-line
     hyphens as read; other text is joined into running prose."""
-    rows = _rows(lines)
+    rows = text_rows(lines)
     if any(ln.glyphs for ln in lines) or any(ln.vertical for ln in lines) or not _ragged(rows):
         return join_pieces([ln.text for ln in lines])
     return "\n".join(join_pieces([ln.text for ln in row]) for row in rows)

@@ -34,7 +34,9 @@ _MAX_BLOCKER_TRIES = 120
 Interval = tuple[float, float]
 
 
-def _groups(boxes: Sequence[Box], idxs: list[int], axis: int, min_gap: float) -> list[list[int]]:
+def projection_groups(
+    boxes: Sequence[Box], idxs: list[int], axis: int, min_gap: float
+) -> list[list[int]]:
     """Split ``idxs`` where the projection on ``axis`` (0: x, 1: y) has a gap."""
     lo, hi = (0, 2) if axis == 0 else (1, 3)
     order = sorted(idxs, key=lambda i: (boxes[i][lo], boxes[i][hi]))
@@ -52,7 +54,7 @@ def _groups(boxes: Sequence[Box], idxs: list[int], axis: int, min_gap: float) ->
 
 def _gutters(boxes: Sequence[Box], idxs: list[int]) -> list[Interval]:
     """The x gaps between the columns of a band."""
-    cols = _groups(boxes, idxs, 0, MIN_COLUMN_GAP)
+    cols = projection_groups(boxes, idxs, 0, MIN_COLUMN_GAP)
     out = []
     for a, b in pairwise(cols):
         right = max(boxes[i][2] for i in a)
@@ -126,9 +128,9 @@ def _fallback(boxes: Sequence[Box], idxs: list[int], rtl: bool) -> list[int]:
 
 def _cuttable(boxes: Sequence[Box], idxs: list[int]) -> bool:
     """Whether ``idxs`` splits into columns, or into bands that stay bands."""
-    if len(_groups(boxes, idxs, 0, MIN_COLUMN_GAP)) > 1:
+    if len(projection_groups(boxes, idxs, 0, MIN_COLUMN_GAP)) > 1:
         return True
-    bands = _groups(boxes, idxs, 1, 0.5)
+    bands = projection_groups(boxes, idxs, 1, 0.5)
     return len(bands) > 1 and len(_merge_column_bands(boxes, bands)) > 1
 
 
@@ -171,12 +173,12 @@ def _order(boxes: Sequence[Box], idxs: list[int], rtl: bool, depth: int) -> list
         return list(idxs)
     if depth > _MAX_DEPTH:
         return _fallback(boxes, idxs, rtl)
-    cols = _groups(boxes, idxs, 0, MIN_COLUMN_GAP)
+    cols = projection_groups(boxes, idxs, 0, MIN_COLUMN_GAP)
     if len(cols) > 1:
         if rtl:
             cols.reverse()
         return [i for c in cols for i in _order(boxes, c, rtl, depth + 1)]
-    bands = _groups(boxes, idxs, 1, 0.5)
+    bands = projection_groups(boxes, idxs, 1, 0.5)
     if len(bands) > 1:
         bands = _merge_column_bands(boxes, bands)
         if len(bands) > 1:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import Box, area, inside_ratio, union
+from dotsocr.engines.cpu.reading_order import projection_groups
 from dotsocr.engines.cpu.scripts import is_cjk
 from dotsocr.engines.cpu.textlines import Line
 
@@ -28,28 +29,13 @@ _HEADINGS = frozenset({"Section-header", "Title"})
 _TEXT = frozenset({"Text", "Section-header", "Title", "List-item"})
 
 
-def _groups(boxes: Sequence[Box], idxs: list[int], axis: int) -> list[list[int]]:
-    lo, hi = (0, 2) if axis == 0 else (1, 3)
-    order = sorted(idxs, key=lambda i: (boxes[i][lo], boxes[i][hi]))
-    groups: list[list[int]] = []
-    end = float("-inf")
-    for i in order:
-        if not groups or boxes[i][lo] - end >= MIN_GAP:
-            groups.append([i])
-            end = boxes[i][hi]
-        else:
-            groups[-1].append(i)
-            end = max(end, boxes[i][hi])
-    return groups
-
-
 def _order(boxes: Sequence[Box], idxs: list[int], depth: int) -> list[int]:
     if len(idxs) <= 1 or depth > 64:
         return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
-    tiers = _groups(boxes, idxs, 1)
+    tiers = projection_groups(boxes, idxs, 1, MIN_GAP)
     if len(tiers) > 1:
         return [i for t in tiers for i in _order(boxes, t, depth + 1)]
-    cols = _groups(boxes, idxs, 0)
+    cols = projection_groups(boxes, idxs, 0, MIN_GAP)
     if len(cols) > 1:
         return [i for c in reversed(cols) for i in _order(boxes, c, depth + 1)]
     return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
