@@ -45,7 +45,7 @@ def _rules_only(lines: Sequence[Line]) -> bool:
     """Whether the lines hold what only the rules read: a currency sign standing
     apart, or a run of dot leaders."""
     for line in lines:
-        if len(drop_leaders(line)) != 1 or drop_leaders(line)[0] is not line:
+        if drop_leaders(line) != [line]:
             return True
         if any(is_currency_sign(p.text) for p in split_signs(line)):
             return True
