@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fpdf import FPDF
+from PIL import Image, ImageDraw
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,6 +41,7 @@ TABLE = [
     ("dots", "RTX 4090", "4 to 5"),
     ("dots", "A100 40GB", "6 to 8"),
 ]
+FIGURE_CAPTION = "Figure 1. Pages per second of each engine, from the table above."
 CLOSING = (
     "The second page continues the report. Its header and footer repeat the ones on "
     "the first page, which is how they are recognised as page furniture rather than "
@@ -100,7 +102,26 @@ def build(path: Path) -> None:
     _heading(pdf, "4. Second page")
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, CLOSING, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.image(_bar_chart(), x=pdf.l_margin + 25, w=130)
+    pdf.ln(1)
+    pdf.set_font("Helvetica", style="I", size=10)
+    pdf.multi_cell(0, 6, FIGURE_CAPTION, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
+
+
+def _bar_chart() -> Image.Image:
+    """A raster bar chart, so the sample has a picture for the figure writers to crop."""
+    width, height = 1040, 500
+    chart = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(chart)
+    draw.line([(80, 40), (80, 480), (1000, 480)], fill="black", width=4)
+    bars = [("cpu", 3.0, "#4c78a8"), ("RTX 4090", 4.5, "#f58518"), ("A100", 7.0, "#54a24b")]
+    for index, (_, value, colour) in enumerate(bars):
+        left = 160 + index * 280
+        top = 480 - int(value * 60)
+        draw.rectangle([left, top, left + 160, 478], fill=colour)
+    return chart
 
 
 def _heading(pdf: FPDF, text: str) -> None:
