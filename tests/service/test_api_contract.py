@@ -415,7 +415,8 @@ def test_viewer_link_serves_the_html_and_its_pictures(
             continue
         picture = client.get(f"{base}/{src}")
         assert picture.status_code == 200, src
-        assert picture.headers["content-type"] == "image/jpeg"
+        want = "image/png" if src.endswith(".png") else "image/jpeg"  # figures, pages
+        assert picture.headers["content-type"] == want, src
         Image.open(io.BytesIO(picture.content)).verify()
 
 

@@ -8,7 +8,6 @@ so no part of a request ever becomes a path on disk.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import shutil
@@ -27,6 +26,7 @@ from starlette.formparsers import MultiPartException
 from dotsocr import __version__
 from dotsocr.service import files
 from dotsocr.service.body_limit import BodyLimit, BodyTooLarge, too_large_message
+from dotsocr.service.changes import JobChanges, wait_for_change
 from dotsocr.service.job_options import JobOptionsError, job_options, read_job_fields
 from dotsocr.service.jobstore import FINISHED, JobRecord, JobStore
 from dotsocr.service.models import ErrorOut, JobCreated, JobList, JobOut, job_out
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 ResultFormat = Literal["md", "md_nohf", "json", "html", "zip"]
 #: How often a progress stream looks at its job's change counter (in memory), and
 #: after how long it sends a comment to keep proxies open.
-EVENT_POLL_SECONDS = 0.05
 KEEPALIVE_SECONDS = 15.0
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
@@ -80,7 +79,8 @@ _UPLOAD_BODY = {
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The application; its job runner starts and stops with it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = JobStore(settings.data_dir / "jobs.sqlite3")
+    changes = JobChanges()
+    store = JobStore(settings.data_dir / "jobs.sqlite3", on_change=changes.changed)
     runner = JobRunner(
         store,
         settings.data_dir / "jobs",
@@ -228,25 +228,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """The job each time it is written (a page finished, a status changed), read
         from SQLite only then; a comment now and then keeps proxies from closing."""
         seen = -1
-        quiet = 0.0
-        while True:
-            version = store.version(job_id)
-            if version != seen:
-                seen, quiet = version, 0.0
-                job = store.get(job_id)
-                if job is None:
-                    yield "event: gone\ndata: {}\n\n"
-                    return
-                now = json.dumps(described(job))
-                yield f"event: progress\ndata: {now}\n\n"
-                if job.status in FINISHED:
-                    yield f"event: end\ndata: {now}\n\n"
-                    return
-            if quiet >= KEEPALIVE_SECONDS:
-                yield ": keep-alive\n\n"
-                quiet = 0.0
-            await asyncio.sleep(EVENT_POLL_SECONDS)
-            quiet += EVENT_POLL_SECONDS
+        with changes.watching(job_id) as written:
+            while True:
+                written.clear()
+                version = store.version(job_id)
+                if version != seen:
+                    seen = version
+                    job = store.get(job_id)
+                    if job is None:
+                        yield "event: gone\ndata: {}\n\n"
+                        return
+                    now = json.dumps(described(job))
+                    yield f"event: progress\ndata: {now}\n\n"
+                    if job.status in FINISHED:
+                        yield f"event: end\ndata: {now}\n\n"
+                        return
+                if not await wait_for_change(written, KEEPALIVE_SECONDS):
+                    yield ": keep-alive\n\n"
 
     @v1.delete(
         "/jobs/{job_id}",
@@ -270,10 +268,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     )
     async def parse_now(request: Request) -> Response:
         job = await accept_upload(request)
-        runner.submit(job.id)
         try:
-            while (current := store.get(job.id)) is not None and current.status not in FINISHED:
-                await asyncio.sleep(EVENT_POLL_SECONDS)
+            with changes.watching(job.id) as written:
+                runner.submit(job.id)
+                while (current := store.get(job.id)) is not None and current.status not in FINISHED:
+                    await wait_for_change(written, KEEPALIVE_SECONDS)
+                    written.clear()
             if current is None or current.status != "done":
                 reason = current.error if current is not None else "the job was removed"
                 raise HTTPException(422, f"could not parse the file: {reason}")

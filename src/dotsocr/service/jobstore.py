@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,8 +60,10 @@ class JobRecord:
 class JobStore:
     """The ``jobs`` table of ``<data-dir>/jobs.sqlite3``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_change: Callable[[str], None] | None = None) -> None:
         self._lock = threading.Lock()
+        #: Told the job's id after every write (see :mod:`dotsocr.service.changes`).
+        self._on_change = on_change
         #: A counter per job, bumped by every write: progress streams watch it in
         #: memory and read the row only when it moved.
         self._versions: dict[str, int] = {}
@@ -93,6 +96,8 @@ class JobStore:
 
     def _bump(self, job_id: str) -> None:
         self._versions[job_id] = self._versions.get(job_id, 0) + 1
+        if self._on_change is not None:
+            self._on_change(job_id)
 
     def update(self, job_id: str, **fields: Any) -> None:
         if not fields:
