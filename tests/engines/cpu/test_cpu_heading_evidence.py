@@ -164,6 +164,8 @@ def test_numbered_capitals_on_their_own_line_are_headings() -> None:
         ("RIN 2120\u2013AA64", True),
         ("DARPA-BAA-15-58", True),
         ("Linn Electronics, Inc.", True),
+        ("LuaTeX-ja team 2024-09-09 v0.7 (2025 年 6 月 14 日)", True),
+        ("2019年度税制改正の概要", False),
         ("COVID-19", False),
         ("14 CFR Part 39", False),
         ("Related Work", False),

@@ -23,6 +23,7 @@ from dotsocr.engines.cpu.chart_axes import has_tick_axis
 from dotsocr.engines.cpu.furniture import mark_single_page_furniture, visible_lines
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
+from dotsocr.engines.cpu.heading_levels import mark_heading_levels
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.letter_spaced_lines import join_letter_spaced_lines
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
@@ -402,4 +403,6 @@ def assemble(
         order = vertical_reading_order([b.box for b in blocks], furniture)
     else:
         order = reading_order([b.box for b in blocks], rtl=rtl, furniture=furniture)
-    return footnotes_last([blocks[i] for i in order])
+    ordered = [blocks[i] for i in order]
+    mark_heading_levels(ordered)
+    return footnotes_last(ordered)

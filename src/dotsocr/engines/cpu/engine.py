@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from dotsocr.engines.cpu.workers import WorkerPool
 
 #: Bumped whenever this engine's output for the same input changes.
-ENGINE_VERSION = "cpu-6"
+ENGINE_VERSION = "cpu-7"
 
 
 def _version(dist: str) -> str:

@@ -26,8 +26,9 @@ _DIGITS = re.compile(r"\d+")
 
 
 def _key(text: str) -> str:
-    """Text with numbers masked, so 'Chapter 2 - page 14' matches on every page."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """Text with numbers masked and no heading marks, so 'Chapter 2 - page 14'
+    matches on every page whatever level it was given."""
+    text = unicodedata.normalize("NFKC", text).lstrip("#").casefold()
     return " ".join(_DIGITS.sub("#", text).split())
 
 

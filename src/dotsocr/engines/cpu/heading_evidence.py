@@ -47,6 +47,11 @@ _DATE_LINE = re.compile(
     r"(?:\s+\d{1,2},?)?\s+(?:19|20)\d\d$",
     re.IGNORECASE,
 )
+#: A full date anywhere in the line: "2024-09-09", "2025 年 6 月 14 日" (a dateline,
+#: a version stamp; a section heading names a year or a month, not a day).
+_FULL_DATE = re.compile(
+    r"(?:19|20)\d\d-\d\d-\d\d\b|(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+)
 #: An identifier: capitals and digits joined by hyphens, a prefix word allowed.
 _IDENTIFIER = re.compile(
     r"^(?:[A-Z]{2,6}\s+)?(?=[A-Z0-9\-\u2010-\u2013]*\d)[A-Z0-9]+(?:[\-\u2010-\u2013][A-Z0-9]+){1,5}$"
@@ -114,11 +119,13 @@ def _runs_on(text: str) -> bool:
 
 def is_label_line(text: str) -> bool:
     """A line that names or dates something rather than a section: a date alone
-    ("December 1998"), an identifier ("RIN 2120-AA64", "DARPA-BAA-15-58"), a
-    company's name ("Linn Electronics, Inc.")."""
+    ("December 1998"), a line with a full date in it ("v0.7 (2025 年 6 月 14 日)"),
+    an identifier ("RIN 2120-AA64", "DARPA-BAA-15-58"), a company's name ("Linn
+    Electronics, Inc.")."""
     text = unicodedata.normalize("NFKC", text).strip()
     code = bool(_IDENTIFIER.match(text)) and sum(c.isdigit() for c in text) >= 4
-    return bool(_DATE_LINE.match(text) or code or _COMPANY.search(text))
+    dated = bool(_DATE_LINE.match(text) or _FULL_DATE.search(text))
+    return bool(dated or code or _COMPANY.search(text))
 
 
 def _starts_lower(text: str) -> bool:

@@ -37,6 +37,8 @@ CAPTION = re.compile(
     r"\u56fe|\u8868|\u56f3|\u5716)\s*(?-i:[\dA-Z])[\d.\-:]*",
     re.IGNORECASE,
 )
+#: A title's centre lies within this share of the text column's width of its centre.
+CENTRED = 0.03
 #: Type this many times the body size is display type (titles, not captions).
 DISPLAY_SIZE = 1.5
 _SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
@@ -160,16 +162,20 @@ def promote_headings(blocks: Sequence[Block], body: float) -> None:
 
 
 def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
-    """The biggest heading in the upper half of a first page becomes the Title."""
+    """The biggest heading in the upper half of a first page becomes the Title; so
+    does a heading that opens the page centred over the text, in type no smaller
+    than any other heading's (a report's bold title at body size)."""
     heads = [
         b
         for b in blocks
         if b.category in ("Section-header", "Text")
         and b.lines
         and b.box[1] < 0.5 * height
-        and len(b.lines) <= 3
         and b.text
-        and len(b.text) <= 200
+        and (
+            (len(b.lines) <= 3 and len(b.text) <= 200)
+            or (body > 0 and b.size >= DISPLAY_SIZE * body and len(b.text) <= 300)
+        )
     ]
     if not heads:
         return
@@ -186,6 +192,29 @@ def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
         # A modest title (1.15x the body) still opens the first page: the first and
         # largest heading, with only furniture or pictures above it.
         top.category = "Title"
+    else:
+        _centred_title(blocks, body)
+
+
+def _centred_title(blocks: Sequence[Block], body: float) -> None:
+    """The Section-header that opens the page, centred over the text column (not
+    spanning it), at least body size and as large as any other heading."""
+    heads = [b for b in blocks if b.category == "Section-header" and b.lines and b.text]
+    text = [b.box for b in blocks if b.category in _TEXT_LIKE]
+    if not heads or not text:
+        return
+    first = min(heads, key=lambda b: b.box[1])
+    left, right = min(b[0] for b in text), max(b[2] for b in text)
+    span = right - left
+    centre = (first.box[0] + first.box[2]) / 2
+    if (
+        _opens_the_page(first, blocks)
+        and abs(centre - (left + right) / 2) <= CENTRED * span
+        and first.box[2] - first.box[0] <= 0.8 * span
+        and first.size >= body
+        and first.size >= max(b.size for b in heads) / 1.02
+    ):
+        first.category = "Title"
 
 
 def _opens_the_page(b: Block, blocks: Sequence[Block]) -> bool:
