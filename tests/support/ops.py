@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -125,6 +126,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**base, **extra}
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """Run in a child before exec, so the SIGINT a test sends is a Ctrl-C: tests
+    started in the background (``pytest &`` in a script) inherit SIGINT ignored,
+    and an ignored signal stays ignored across exec."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_dotsocr(
     args: list[str], cwd: Path, env: dict[str, str]
 ) -> tuple[subprocess.Popen, Path, Path]:
@@ -137,6 +145,7 @@ def start_dotsocr(
         stdin=subprocess.DEVNULL,
         stdout=out.open("w"),
         stderr=err.open("w"),
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     return proc, out, err
 

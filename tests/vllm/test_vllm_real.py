@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 from dotsocr.geometry import smart_resize
 from support import REPO_ROOT
 from support import run_dotsocr as dotsocr
+from support.ops import ctrl_c_as_at_a_terminal
 
 pytestmark = pytest.mark.vllm
 
@@ -74,7 +75,12 @@ def server(vllm_python, tmp_path_factory):
     ]  # fmt: skip
     started = time.monotonic()
     proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     seen: list[str] = []
     url = None
