@@ -154,6 +154,8 @@ def test_hiragana_he_be_pe_in_katakana_words(before: str, after: str) -> None:
         ("ロボッ卜", "ロボット"),
         ("デー夕", "データ"),
         ("サーバ一。", "サーバー。"),
+        ("ウニ・カ＝・タコ", "ウニ・カニ・タコ"),
+        ("カ＝カマ", "カニカマ"),
         ("新しい力メラを買った", "新しいカメラを買った"),
         # Real kanji next to katakana stay.
         ("ロボット", "ロボット"),
@@ -167,6 +169,9 @@ def test_hiragana_he_be_pe_in_katakana_words(before: str, after: str) -> None:
         ("クラス一の成績", "クラス一の成績"),
         ("3才クラス", "3才クラス"),
         ("ロボット工学", "ロボット工学"),
+        ("コスト＝時間", "コスト＝時間"),
+        ("ア=1", "ア=1"),
+        ("x＝y", "x＝y"),
     ],
 )
 def test_kanji_lookalikes_in_katakana_words(before: str, after: str) -> None:

@@ -245,7 +245,9 @@ _TO_KATAKANA = {
     "夕": "タ",
     "卜": "ト",
 }
-_TO_KATAKANA_RE = re.compile("[力工才二口一八夕卜]")
+_TO_KATAKANA_RE = re.compile("[力工才二口一八夕卜＝=]")
+#: An equals sign is ニ's two strokes: OCR reads カニ as カ＝ in old print.
+_EQUALS = "＝="
 #: Real compounds of 口 with a katakana word (口コミ "word of mouth", 口パク).
 _KUCHI_WORDS = ("口コミ", "口パク")
 
@@ -253,6 +255,11 @@ _KUCHI_WORDS = ("口コミ", "口パク")
 def _katakana_lookalike(text: str, i: int) -> str | None:
     prev, nxt = _neighbours(text, i)
     ch = text[i]
+    if ch in _EQUALS:
+        # after a katakana and before another, punctuation or the end; never in a
+        # sum or between words and numbers (コスト＝時間, ア=1)
+        closes = not (nxt.isalnum() or nxt in _EQUALS)
+        return "ニ" if is_katakana(prev) and (is_katakana(nxt) or closes) else None
     if is_katakana(prev) and is_katakana(nxt):
         # ブランド力アップ: 力 "ability" closes a katakana noun before アップ.
         return None if ch == "力" and nxt == "ア" else _TO_KATAKANA[ch]
@@ -273,7 +280,8 @@ def _katakana_lookalike(text: str, i: int) -> str | None:
 def katakana_for_kanji_lookalikes_in_katakana_words(text: str) -> str:
     """Han characters shaped like a katakana, inside a katakana word, become that katakana.
 
-    力 工 才 二 口 一 八 夕 卜 -> カ エ オ ニ ロ ー ハ タ ト (一 as the long-vowel mark).
+    力 工 才 二 口 一 八 夕 卜 -> カ エ オ ニ ロ ー ハ タ ト (一 as the long-vowel mark);
+    ＝ after a katakana and before a katakana, punctuation or the end -> ニ (カ＝・).
     Changed: between two katakana (サ一ビス, ロボッ卜); before ー, ッ, ン or a small
     kana, which no word starts with (二ュース); 力 工 才 口 starting a katakana word
     (力メラ, 工ンジン); 一 八 夕 卜 closing a katakana word before punctuation, a
