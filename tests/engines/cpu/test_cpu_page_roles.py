@@ -109,6 +109,7 @@ def test_formula_lines_are_told_from_headings_and_prose() -> None:
     assert not looks_like_formula("Total = 5 items.")
     assert not looks_like_formula("Revenue = price × quantity")
     assert not looks_like_formula("Input → Output")
+    assert not looks_like_formula("<準・要>")  # a boxed label on a Japanese form
 
 
 def test_formula_text_is_latex_ish_with_scripts_from_glyph_boxes() -> None:

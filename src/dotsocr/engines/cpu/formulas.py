@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Sequence
 
 from dotsocr.engines.cpu.boxes import Box
-from dotsocr.engines.cpu.scripts import join_pieces
+from dotsocr.engines.cpu.scripts import is_cjk, join_pieces
 from dotsocr.engines.cpu.textlines import SPACE_GAP, Line
 
 _SYMBOLS: dict[str, str] = {
@@ -45,13 +45,14 @@ SHIFT = 0.12
 
 def looks_like_formula(text: str) -> bool:
     """A short displayed line made of symbols, numbers and single letters, with a
-    relation in it ("a2 + 8 = 12", "E = mc2", "x ≤ y")."""
+    relation in it ("a2 + 8 = 12", "E = mc2", "x ≤ y"). Han and kana are words,
+    not symbols: "<準・要>" is a boxed label."""
     text = text.strip()
     if not 3 <= len(text) <= 120 or text.endswith((".", ",", ":", ";")):
         return False
     if not any(c in _RELATIONS for c in text):
         return False
-    wordy = sum(len(w) for w in _WORD.findall(text))
+    wordy = sum(len(w) for w in _WORD.findall(text)) + sum(map(is_cjk, text))
     return wordy <= 0.35 * len(text.replace(" ", ""))
 
 

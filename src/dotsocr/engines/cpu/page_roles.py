@@ -197,24 +197,45 @@ def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
 
 
 def _centred_title(blocks: Sequence[Block], body: float) -> None:
-    """The Section-header that opens the page, centred over the text column (not
-    spanning it), at least body size and as large as any other heading."""
+    """The heading that opens the page centred over the text column (not spanning
+    it), in type no smaller than the body's or any other heading's. A centred line
+    the layout model took for a page header is tried first when it has no digits:
+    a form's or a statistics table's title, where a running head would carry a
+    page, volume or date number. OCR sizes are box heights: 5% under the body's
+    still counts as body size."""
     heads = [b for b in blocks if b.category == "Section-header" and b.lines and b.text]
+    headers = [b for b in blocks if _undated_header(b)]
     text = [b.box for b in blocks if b.category in _TEXT_LIKE]
-    if not heads or not text:
+    if not text:
         return
-    first = min(heads, key=lambda b: b.box[1])
     left, right = min(b[0] for b in text), max(b[2] for b in text)
     span = right - left
-    centre = (first.box[0] + first.box[2]) / 2
-    if (
-        _opens_the_page(first, blocks)
-        and abs(centre - (left + right) / 2) <= CENTRED * span
-        and first.box[2] - first.box[0] <= 0.8 * span
-        and first.size >= body
-        and first.size >= max(b.size for b in heads) / 1.02
-    ):
-        first.category = "Title"
+    largest = max((b.size for b in heads), default=0.0)
+    for candidates in (headers, heads):
+        if not candidates:
+            continue
+        first = min(candidates, key=lambda b: b.box[1])
+        centre = (first.box[0] + first.box[2]) / 2
+        if (
+            _opens_the_page(first, blocks)
+            and abs(centre - (left + right) / 2) <= CENTRED * span
+            and first.box[2] - first.box[0] <= 0.8 * span
+            and first.size >= 0.95 * body
+            and first.size >= largest / 1.02
+        ):
+            first.category = "Title"
+            return
+
+
+def _undated_header(b: Block) -> bool:
+    """A page header of at most two lines without a digit in it."""
+    text = unicodedata.normalize("NFKC", b.text or "")
+    return (
+        b.category == "Page-header"
+        and 0 < len(b.lines) <= 2
+        and bool(text.strip())
+        and not any(c.isdigit() for c in text)
+    )
 
 
 def _opens_the_page(b: Block, blocks: Sequence[Block]) -> bool:
