@@ -21,7 +21,11 @@ its page with the best score; cell precision/recall/F1 over the multiset of
 non-empty normalised cell texts, and the same for adjacency relations (pairs of
 horizontally / vertically neighbouring cells, ICDAR 2013 style), micro-averaged.
 
-    python benchmarks/unit_tests.py [--engine cpu|floor|both] [--ocr] [--verbose]
+    python benchmarks/unit_tests.py [--engine cpu|floor|both] [--ocr] [--verbose] [--corpus]
+
+``--corpus`` then scores the development corpus of real documents (benchmarks/corpus:
+filings, forms, gazettes, slides, scans, Japanese) per kind, with pypdfium2's text
+beside it; benchmarks/corpus_checks.py runs that part alone, with more options.
 """
 
 from __future__ import annotations
@@ -502,6 +506,17 @@ def main() -> None:
         help="also score the CPU engine with every page OCR'd (the scanned-page path)",
     )
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--corpus",
+        action="store_true",
+        help="then score the development corpus of real documents (benchmarks/corpus) "
+        "per kind and check type, as benchmarks/corpus_checks.py does",
+    )
+    parser.add_argument(
+        "--corpus-engines",
+        default="cpu,pdfium",
+        help="engines for --corpus (add pymupdf4llm where the 'peers' extra is installed)",
+    )
     args = parser.parse_args()
     data = require_shared_data()
     checks, tables = build_checks(data)
@@ -530,6 +545,20 @@ def main() -> None:
             for kind, (p, r, f) in acc.items():
                 print(f"  table {kind:9} precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
             print(f"  ({pages} pages in {secs:.1f} s, models loading included)")
+    if args.corpus:
+        score_corpus(args.corpus_engines, args.verbose)
+
+
+def score_corpus(engines: str, verbose: bool) -> None:
+    """The real-document corpus's checks (issue 13), per kind and check type."""
+    import corpus_checks  # imports this module's check helpers: load it late
+
+    print()
+    corpus_checks.run(
+        argparse.Namespace(
+            lang="all", kind=None, only=None, engines=engines, verbose=verbose, out=None
+        )
+    )
 
 
 if __name__ == "__main__":
