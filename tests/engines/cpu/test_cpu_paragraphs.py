@@ -43,6 +43,18 @@ def test_first_line_indents_split_paragraphs() -> None:
     assert [k for k, _ in split_paragraphs(rows)] == ["Text", "Text"]
 
 
+def test_a_centred_second_line_is_no_indented_paragraph() -> None:
+    # a two-line label set centred: the second row is set in by one em on both sides
+    rows = [
+        _row("このような語は", 100, x=100, right=400),
+        _row("大量にある", 125, x=120, right=380),
+    ]
+    assert _texts(split_paragraphs(rows)) == [("Text", "このような語は 大量にある")]
+    # indented on the left only: a new paragraph, as before
+    rows = [_row("このような語は", 100, x=100, right=400), _row("次の段落", 125, x=120, right=400)]
+    assert [k for k, _ in split_paragraphs(rows)] == ["Text", "Text"]
+
+
 def test_a_short_line_ending_a_sentence_splits() -> None:
     rows = [
         _row("a full line of text", 100),

@@ -26,6 +26,7 @@ from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.heading_levels import mark_heading_levels
 from dotsocr.engines.cpu.layout import Region
 from dotsocr.engines.cpu.letter_spaced_lines import join_letter_spaced_lines
+from dotsocr.engines.cpu.list_continuations import join_list_continuations
 from dotsocr.engines.cpu.lists import is_list_start, segment_lists
 from dotsocr.engines.cpu.mixed_lines import split_mixed_lines
 from dotsocr.engines.cpu.page_roles import (
@@ -382,6 +383,7 @@ def assemble(
     blocks.extend(table_blocks)
     blocks.extend(_loose_blocks(loose, body, rtl))
     blocks = [b for b in blocks if b.category in ("Picture", "Formula") or b.text]
+    blocks = join_list_continuations(blocks)
     blocks = adopt_headings_above(blocks, image, rtl)
     blocks = tidy_table_edges(blocks, image, rtl)
     blocks = join_number_badges(blocks, body)

@@ -22,6 +22,9 @@ from dotsocr.engines.cpu.textlines import Line
 
 #: A gap this many line sizes wider than the region's usual line gap is a break.
 EXTRA_GAP = 0.5
+#: A row whose right margin matches its left within this many ems is centred (a
+#: two-line label), not a paragraph's indented first line.
+CENTRED_SLACK = 0.5
 #: A first line indented by this many ems (and at most MAX_INDENT) starts a paragraph.
 MIN_INDENT = 0.8
 MAX_INDENT = 6.0
@@ -102,7 +105,11 @@ def split_paragraphs(ordered: Sequence[Line]) -> list[Segment]:
         indent = row[0].box[0] - left
         prev_end = max(ln.box[2] for ln in prev)
         breaks = gap > usual + EXTRA_GAP * size and gap > 0.6 * size
-        if indents_mean_paragraphs and MIN_INDENT * size <= indent <= MAX_INDENT * size:
+        row_end = max(ln.box[2] for ln in row)
+        # a row set in by as much on the right as on the left is centred, not indented
+        centred = abs(indent - (right - row_end)) <= CENTRED_SLACK * size
+        indented = MIN_INDENT * size <= indent <= MAX_INDENT * size and not centred
+        if indents_mean_paragraphs and indented:
             breaks = breaks or prev[0].box[0] - left < MIN_INDENT * size or len(segments[-1][1]) > 1
         short = prev_end < left + SHORT_ROW * width and _text(prev).endswith(_SENTENCE_END)
         starts = _text(row)[:1]
