@@ -229,3 +229,27 @@ def test_a_chapter_number_badge_joins_its_heading() -> None:
     toc_no = _block("Text", "1", (200, 300, 220, 330))
     toc = _block("Text", "Intro", (260, 300, 400, 330))
     assert len(join_number_badges([toc_no, toc], 28.0)) == 2
+
+
+def test_a_paragraphs_indented_full_measure_first_line_is_no_run_in_heading() -> None:
+    # a larger font inside the line (code, a formula) lifts its measured size
+    lines = [
+        _row("The package is loaded with \\usepackage{luatexja-ruby}, which", 100, 378, size=30.0),
+        _row("loads LuaTeX-ja itself when needed. Plain TeX is not yet", 140, 350, size=27.8),
+        _row("supported.", 180, 350, 600, size=27.8),
+    ]
+    assert run_in_heading(lines) == 0
+
+
+def test_a_short_line_centred_over_the_paragraph_below_is_a_heading() -> None:
+    body = Block(
+        "Text",
+        (880, 890, 1446, 1040),
+        [make_line("a", (880, 890, 1446, 920)), make_line("b", (880, 930, 1446, 960))],
+        "爬虫類にはトカゲ・蛇・ワニ・カメなどがあり，肺によつて空氣を呼吸する",
+    )
+    centred = _block("Text", "第4. 爬虫類", (1069, 834, 1271, 871))
+    left = _block("Text", "第5. 両棲類", (880, 834, 1082, 871))
+    promote_headings([centred, body], 28.0)
+    promote_headings([left, body], 28.0)
+    assert (centred.category, left.category) == ("Section-header", "Text")

@@ -224,11 +224,23 @@ def run_in_heading(ordered: Sequence[Line]) -> int:
         return 0
     if CAPTION.match(text):
         return 0  # "Figure 1." in bold opens a caption, not a heading
+    if _opens_a_paragraph(head, rest):
+        return 0
     sizes = [ln.size for ln in rest]
     even = max(sizes) <= 1.02 * min(sizes)
     larger = even and min(ln.size for ln in head) >= 1.06 * max(sizes)
     bolder = all(ln.bold for ln in head) and not any(ln.bold for ln in rest)
     return len(head) if larger or bolder else 0
+
+
+def _opens_a_paragraph(head: Sequence[Line], rest: Sequence[Line]) -> bool:
+    """A first row set in like a paragraph's first line and running the full measure
+    on into the next: the paragraph's opening line (a larger font for code or a
+    formula inside it makes it look set apart), not a heading."""
+    size = max(statistics.median(ln.size for ln in rest), 1.0)
+    indent = min(ln.box[0] for ln in head) - min(ln.box[0] for ln in rest)
+    short_of_measure = max(ln.box[2] for ln in rest) - max(ln.box[2] for ln in head)
+    return 0.5 * size <= indent <= 3.0 * size and short_of_measure <= size
 
 
 def _text_blocks(lines: Sequence[Line], category: str, rtl: bool) -> list[Block]:

@@ -52,6 +52,12 @@ _DATE_LINE = re.compile(
 _FULL_DATE = re.compile(
     r"(?:19|20)\d\d-\d\d-\d\d\b|(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 )
+#: Contact details: a postal address ("P.O. Box 513, 5600 MB Eindhoven", "Postfach
+#: 10 12", "〒279-8501") or an e-mail address.
+_CONTACT = re.compile(
+    r"\bP\.?\s?O\.?\s*Box\b|\bPostfach\b|\u3012\s*\d|[\w.+-]+@[\w-]+\.\w",
+    re.IGNORECASE,
+)
 #: An identifier: capitals and digits joined by hyphens, a prefix word allowed.
 _IDENTIFIER = re.compile(
     r"^(?:[A-Z]{2,6}\s+)?(?=[A-Z0-9\-\u2010-\u2013]*\d)[A-Z0-9]+(?:[\-\u2010-\u2013][A-Z0-9]+){1,5}$"
@@ -121,11 +127,12 @@ def is_label_line(text: str) -> bool:
     """A line that names or dates something rather than a section: a date alone
     ("December 1998"), a line with a full date in it ("v0.7 (2025 年 6 月 14 日)"),
     an identifier ("RIN 2120-AA64", "DARPA-BAA-15-58"), a company's name ("Linn
-    Electronics, Inc.")."""
+    Electronics, Inc."), a postal or e-mail address ("P.O. Box 513, 5600 MB
+    Eindhoven", "e-mail R.J.Severens@phys.tue.nl")."""
     text = unicodedata.normalize("NFKC", text).strip()
     code = bool(_IDENTIFIER.match(text)) and sum(c.isdigit() for c in text) >= 4
     dated = bool(_DATE_LINE.match(text) or _FULL_DATE.search(text))
-    return bool(dated or code or _COMPANY.search(text))
+    return bool(dated or code or _COMPANY.search(text) or _CONTACT.search(text))
 
 
 def _starts_lower(text: str) -> bool:

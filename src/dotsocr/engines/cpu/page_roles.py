@@ -157,8 +157,34 @@ def promote_headings(blocks: Sequence[Block], body: float) -> None:
             continue
         if sum(c.isalpha() for c in text) < 2 or is_list_start(text) or is_page_number(text):
             continue
-        if _set_apart(b, body, 1.2) or _CAPS_SECTION.match(text):
+        if _set_apart(b, body, 1.2) or _CAPS_SECTION.match(text) or _centred_over(b, blocks):
             b.category = "Section-header"
+
+
+def _centred_over(b: Block, blocks: Sequence[Block]) -> bool:
+    """A short line centred over the paragraph right under it, much narrower than
+    it: a heading set in the body's type, as old books and reports centre theirs
+    ("第4. 爬虫類" over its section). Bylines and dates that stand so are put
+    back by the heading evidence."""
+    text = (b.text or "").strip()
+    if len(text) > 40:
+        return False
+    size = max(b.size, 1.0)
+    below = [
+        o
+        for o in blocks
+        if o is not b
+        and o.category == "Text"
+        and len(o.lines) >= 2
+        and 0 <= o.box[1] - b.box[3] <= 1.5 * size
+        and min(o.box[2], b.box[2]) > max(o.box[0], b.box[0])
+    ]
+    if not below:
+        return False
+    under = min(below, key=lambda o: o.box[1])
+    width = under.box[2] - under.box[0]
+    offset = (b.box[0] + b.box[2]) / 2 - (under.box[0] + under.box[2]) / 2
+    return abs(offset) <= CENTRED * width and b.box[2] - b.box[0] <= 0.6 * width
 
 
 def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
