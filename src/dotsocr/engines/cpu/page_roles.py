@@ -37,7 +37,8 @@ CAPTION = re.compile(
     r"\u56fe|\u8868|\u56f3|\u5716)\s*(?-i:[\dA-Z])[\d.\-:]*",
     re.IGNORECASE,
 )
-#: A title's centre lies within this share of the text column's width of its centre.
+#: A centred line (a title, a heading over its paragraph) has its centre within this
+#: share of the width of what it stands over of that one's centre.
 CENTRED = 0.03
 #: Type this many times the body size is display type (titles, not captions).
 DISPLAY_SIZE = 1.5
