@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from dotsocr.lang import detect_language
 from dotsocr.lang.detect import KANA_LOOKALIKES, script_counts
+from support.chinese_text import chinese_text
 
 
 @pytest.mark.parametrize(
@@ -74,16 +75,20 @@ def test_pdfjs_text_layers(shared_data: Path, folder: str, expected: str) -> Non
         assert detect_language(path.read_text(encoding="utf-8")) == expected, path.name
 
 
-_CHINESE = st.text(
-    alphabet=st.one_of(
-        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-        st.sampled_from("0123456789,.;:!?()-\"' "),
-    ),
-    min_size=1,
-)
+_CHINESE = chinese_text(min_size=1)
 
 
 @given(_CHINESE, st.lists(st.sampled_from(sorted(KANA_LOOKALIKES)), max_size=5))
 def test_chinese_is_never_japanese(text: str, lookalikes: list[str]) -> None:
     mixed = text + "".join(lookalikes)
     assert detect_language(mixed) in ("zh", "other")
+
+
+def test_kanji_dense_japanese_is_told_by_its_japanese_only_forms() -> None:
+    # a budget table: no kana at all, but 総 歳 対 単 円 are forms Chinese does not write
+    table = "令和7年度歳出概算要求額総表 東日本大震災復興特別会計 単位千円 前年度対比 総務省"
+    assert detect_language(table) == "ja"
+    # one or two such forms in a Chinese page (an OCR slip) do not make it Japanese
+    slip = "中华人民共和国国务院关于印发全国国土规划纲要的通知各省自治区直辖市人民政府総"
+    assert detect_language(slip) == "zh"
+    assert detect_language("中華民國總統府公告行政院函請立法院審議中央政府總預算案") == "zh"

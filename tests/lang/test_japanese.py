@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from dotsocr.lang import detect_language, normalise_for_language, normalise_japanese
 from dotsocr.lang import japanese as ja
+from support.chinese_text import chinese_text
 
 Rule = Callable[[str], str]
 
@@ -275,12 +276,7 @@ def test_only_japanese_is_normalised() -> None:
         assert normalise_for_language("资料を統ーし", lang) == "资料を統ーし"
 
 
-_CHINESE = st.text(
-    alphabet=st.one_of(
-        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-        st.sampled_from("0123456789,.;:!?()-\"' "),
-    )
-)
+_CHINESE = chinese_text()
 
 
 @given(_CHINESE)

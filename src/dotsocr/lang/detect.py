@@ -35,6 +35,12 @@ A page of kanji-only headings with less than 10 % kana is called Chinese: the co
 that Japanese normalisation is not applied, which changes nothing, whereas calling
 Chinese Japanese would rewrite its Simplified characters.
 
+``JAPANESE_FORM_SHARE`` = 0.05 with ``MIN_JAPANESE_FORMS`` = 3: a page under the kana
+share is still Japanese when at least 5 % of its Han characters (and three or more) are
+forms only Japanese writes: in JIS X 0208 but in neither GB 2312 nor Big5-HKSCS (総 歳
+対 単 図 円). A budget table or a list of ministries has almost no kana but many of
+these; Chinese text has none, and an OCR slip gives one or two, not one in twenty.
+
 ``LATIN_SHARE`` = 0.5: below the CJK share, a page whose letters are at least half
 Latin is "en"; otherwise another script (Cyrillic, Greek, Arabic, Devanagari...) holds
 the majority and the page is "other".
@@ -47,6 +53,7 @@ and a few kanji alone are "zh": for Japanese that is the safe side, as said abov
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 Language = Literal["ja", "zh", "ko", "en", "other"]
@@ -55,6 +62,8 @@ CJK_SHARE = 0.2
 HANGUL_SHARE = 0.3
 KANA_SHARE = 0.10
 LATIN_SHARE = 0.5
+JAPANESE_FORM_SHARE = 0.05
+MIN_JAPANESE_FORMS = 3
 
 #: Katakana that OCR gives for a Han character of the same shape (and ー for 一). They
 #: are left out of the kana count: they appear in Chinese OCR output too.
@@ -124,6 +133,32 @@ def is_latin(ch: str) -> bool:
     )
 
 
+def _encodes(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8192)
+def is_japanese_only_kanji(ch: str) -> bool:
+    """A kanji in JIS X 0208 that neither GB 2312 (Simplified) nor Big5-HKSCS
+    (Traditional) has: a Japanese form such as 総 歳 対 単 円 図 (Chinese writes
+    总/總, 岁/歲, 对/對, ...)."""
+    return (
+        is_han(ch)
+        and _encodes(ch, "shift_jis")
+        and not _encodes(ch, "gb2312")
+        and not _encodes(ch, "big5hkscs")
+    )
+
+
+def japanese_only_kanji(text: str) -> int:
+    """How many of ``text``'s characters are Japanese-only kanji forms."""
+    return sum(1 for ch in text if is_japanese_only_kanji(ch))
+
+
 def script_counts(text: str) -> dict[str, int]:
     """Letters of ``text`` by script: kana (look-alikes left out), han, hangul, latin, other.
 
@@ -166,6 +201,9 @@ def detect_language(text: str) -> Language:
         kana_han = counts["kana"] + counts["han"]
         if counts["kana"] and counts["kana"] >= KANA_SHARE * kana_han:
             return "ja"
+        forms = japanese_only_kanji(text)
+        if forms >= MIN_JAPANESE_FORMS and forms >= JAPANESE_FORM_SHARE * counts["han"]:
+            return "ja"  # kanji-dense Japanese: a budget table, a list of ministries
         # Here Han is present: without kana or Hangul above their shares, cjk is mostly Han.
         return "zh"
     if counts["latin"] >= LATIN_SHARE * letters:

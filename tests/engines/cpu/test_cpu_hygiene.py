@@ -18,6 +18,7 @@ from support.cpu import line_chars
         ("don\u00b4t", "don\u00b4t"),  # no precomposed t-acute: left alone
         ("x^a + `e`", "x^a + `e`"),  # ASCII ^ and ` are code and maths, not accents
         ("plain text", "plain text"),
+        ("\u2f42\u5b57\u3092\u2f64\u3044\u308b", "文字を用いる"),  # Kangxi radicals ⽂ ⽤
         ("\u2018\u2018quoted\u2019\u2019 text", "\u201cquoted\u201d text"),
         ("TeX ``quoted,'' text", "TeX \u201cquoted,\u201d text"),
         ("it\u2019s \u2018single\u2019", "it\u2019s \u2018single\u2019"),  # kept as set

@@ -232,6 +232,10 @@ class CpuEngine(Engine):
 
         start = time.perf_counter()
         blocks = assemble(lines, regions, work_w, work_h, first_page=page.number == 1, image=work)
+        if method == "ocr" and lang is not None:
+            # table cells read again during assembly come after the lines' fixes
+            for b in blocks:
+                b.text = normalise_for_language(b.text, lang) if b.text else b.text
         elements = [
             Element(
                 bbox=to_int_box(box_back(b.box, angle, width, height), width, height),

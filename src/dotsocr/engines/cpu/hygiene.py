@@ -52,11 +52,16 @@ _DOUBLED_QUOTES = (
 )
 
 
+_KANGXI_RADICAL = re.compile("[\u2f00-\u2fd5]")
+
+
 def clean_text(text: str) -> str:
-    """Ligatures spelled out; a spacing accent before a letter joined to it when
-    the pair has a precomposed form (so "don´t" stays as it is); doubled single
-    quotes made one double quote."""
+    """Ligatures spelled out; Kangxi radicals (U+2F00-U+2FD5, which some Japanese
+    fonts map their kanji to: "⽂字" for 文字) made the ideographs they stand for; a
+    spacing accent before a letter joined to it when the pair has a precomposed
+    form (so "don´t" stays as it is); doubled single quotes made one double quote."""
     text = _LIGATURE.sub(lambda m: LIGATURES[m.group(0)], text)
+    text = _KANGXI_RADICAL.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = _SPLIT_ACCENT.sub(_join_accent, text)
     if "\u2018" in text or "\u2019" in text or "``" in text or "''" in text:
         for pattern, quote in _DOUBLED_QUOTES:
