@@ -8,7 +8,9 @@ from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
 
-_HTML_TAG = re.compile(r"<[^>]+>")
+#: An HTML tag: a name, then attributes. Not any text in angle brackets: a Markdown
+#: autolink "<https://example.org/>" is the document's own text.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_SYNTAX = re.compile(r"^\s*(#{1,6}\s|[-*+]\s|>\s?)|[|*_`]|^\s*:?-{3,}:?\s*$", re.MULTILINE)
 _LATEX_FENCE = re.compile(r"\$\$")
