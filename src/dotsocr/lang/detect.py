@@ -1,7 +1,8 @@
 """Which language a page's text is in, told from the scripts of its letters.
 
 Only what the scripts can tell: kana are written only in Japanese, Hangul only in
-Korean, and Han characters without kana are read as Chinese. "en" stands for text in
+Korean, and Han characters without kana are read as Chinese, unless enough of them
+are kanji forms only Japanese writes. "en" stands for text in
 the Latin script (the detector does not tell English from French or German); scripts
 it does not name (Cyrillic, Arabic, ...) and text without letters are "other".
 
