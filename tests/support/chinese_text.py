@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from dotsocr.lang.detect import encodes
+
 
 def _written_in_chinese(ch: str) -> bool:
-    for codec in ("gb2312", "big5hkscs"):
-        try:
-            ch.encode(codec)
-        except UnicodeEncodeError:
-            continue
-        return True
-    return False
+    return encodes(ch, "gb2312") or encodes(ch, "big5hkscs")
 
 
 def chinese_text(**kwargs: object) -> st.SearchStrategy[str]:

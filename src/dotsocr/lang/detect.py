@@ -134,9 +134,11 @@ def is_latin(ch: str) -> bool:
     )
 
 
-def _encodes(ch: str, codec: str) -> bool:
+def encodes(text: str, codec: str) -> bool:
+    """Whether ``codec`` can write ``text``: the character sets tell the languages'
+    forms apart."""
     try:
-        ch.encode(codec)
+        text.encode(codec)
     except UnicodeEncodeError:
         return False
     return True
@@ -149,9 +151,9 @@ def is_japanese_only_kanji(ch: str) -> bool:
     总/總, 岁/歲, 对/對, ...)."""
     return (
         is_han(ch)
-        and _encodes(ch, "shift_jis")
-        and not _encodes(ch, "gb2312")
-        and not _encodes(ch, "big5hkscs")
+        and encodes(ch, "shift_jis")
+        and not encodes(ch, "gb2312")
+        and not encodes(ch, "big5hkscs")
     )
 
 

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from dotsocr.lang.detect import is_han, is_hiragana, is_katakana
+from dotsocr.lang.detect import encodes, is_han, is_hiragana, is_katakana
 
 try:  # The official OpenCC binding: its wheel carries the conversion tables.
     import opencc as _opencc
@@ -104,14 +104,6 @@ def _converters() -> tuple[Any, Any]:
     return _opencc.OpenCC("s2t"), _opencc.OpenCC("t2jp")
 
 
-def _encodes(text: str, codec: str) -> bool:
-    try:
-        text.encode(codec)
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 _JAPANESE_KANJI: dict[str, bool] = {}
 
 
@@ -126,9 +118,9 @@ def is_japanese_kanji(ch: str) -> bool:
     """
     known = _JAPANESE_KANJI.get(ch)
     if known is None:
-        if _encodes(ch, "shift_jis") or _encodes(ch, "cp932"):
+        if encodes(ch, "shift_jis") or encodes(ch, "cp932"):
             known = True
-        elif _encodes(ch, "euc_jis_2004"):
+        elif encodes(ch, "euc_jis_2004"):
             known = not OPENCC_AVAILABLE or _converters()[0].convert(ch) == ch
         else:
             known = False
@@ -156,7 +148,7 @@ def japanese_forms_for_non_japanese_kanji(text: str) -> str:
     is a single valid Japanese character; otherwise the character stays as it is.
     Without OpenCC, only the :data:`FALLBACK_KANJI` table is applied.
     """
-    if _encodes(text, "cp932"):  # every character is JIS X 0208 or a cp932 extension
+    if encodes(text, "cp932"):  # every character is JIS X 0208 or a cp932 extension
         return text
     bad = [m.start() for m in _HAN_RE.finditer(text) if not is_japanese_kanji(m.group())]
     if not bad:

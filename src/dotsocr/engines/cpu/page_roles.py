@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from dotsocr.engines.cpu.block import Block
-from dotsocr.engines.cpu.boxes import union
+from dotsocr.engines.cpu.boxes import Box, union
 from dotsocr.engines.cpu.formulas import formula_text, looks_like_formula
 from dotsocr.engines.cpu.furniture import says_furniture
 from dotsocr.engines.cpu.lists import is_list_start
@@ -183,9 +183,15 @@ def _centred_over(b: Block, blocks: Sequence[Block]) -> bool:
     if not below:
         return False
     under = min(below, key=lambda o: o.box[1])
-    width = under.box[2] - under.box[0]
-    offset = (b.box[0] + b.box[2]) / 2 - (under.box[0] + under.box[2]) / 2
-    return abs(offset) <= CENTRED * width and b.box[2] - b.box[0] <= 0.6 * width
+    return _centred(b.box, under.box[0], under.box[2], widest=0.6)
+
+
+def _centred(box: Box, left: float, right: float, widest: float) -> bool:
+    """Whether ``box`` stands centred between ``left`` and ``right`` and takes at
+    most ``widest`` of that width."""
+    span = right - left
+    centre = (box[0] + box[2]) / 2
+    return abs(centre - (left + right) / 2) <= CENTRED * span and box[2] - box[0] <= widest * span
 
 
 def mark_title(blocks: Sequence[Block], body: float, height: int) -> None:
@@ -236,17 +242,14 @@ def _centred_title(blocks: Sequence[Block], body: float) -> None:
     if not text:
         return
     left, right = min(b[0] for b in text), max(b[2] for b in text)
-    span = right - left
     largest = max((b.size for b in heads), default=0.0)
     for candidates in (headers, heads):
         if not candidates:
             continue
         first = min(candidates, key=lambda b: b.box[1])
-        centre = (first.box[0] + first.box[2]) / 2
         if (
             _opens_the_page(first, blocks)
-            and abs(centre - (left + right) / 2) <= CENTRED * span
-            and first.box[2] - first.box[0] <= 0.8 * span
+            and _centred(first.box, left, right, widest=0.8)
             and first.size >= 0.95 * body
             and first.size >= largest / 1.02
         ):
