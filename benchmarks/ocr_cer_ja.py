@@ -99,7 +99,41 @@ def text_lines(page: pdfium.PdfPage) -> list[Line]:
             text.append(ch)
             boxes.append(box)
     close()
-    return lines
+    return join_stacked(lines)
+
+
+def join_stacked(lines: list[Line]) -> list[Line]:
+    """Lines that continue one another down a column, joined.
+
+    Some PDFs (the official gazette) break every vertical column glyph by glyph in
+    the text layer, so each "line" is a character or two; such a page would count as
+    horizontal and its truth would be scored in drawing order. A piece that starts
+    under the previous one, within a glyph and across half the narrower width,
+    continues it.
+    """
+    joined: list[Line] = []
+    for line in lines:
+        if joined and continues_below(joined[-1], line):
+            last = joined[-1]
+            box = (
+                min(last.box[0], line.box[0]),
+                line.box[1],
+                max(last.box[2], line.box[2]),
+                last.box[3],
+            )
+            joined[-1] = Line(last.text + line.text, box)
+        else:
+            joined.append(line)
+    return joined
+
+
+def continues_below(above: Line, below: Line) -> bool:
+    if above.horizontal or below.horizontal:
+        return False
+    width = min(above.box[2] - above.box[0], below.box[2] - below.box[0])
+    overlap = min(above.box[2], below.box[2]) - max(above.box[0], below.box[0])
+    gap = above.box[1] - below.box[3]
+    return overlap >= 0.5 * width and -0.5 * width <= gap <= width
 
 
 def reading_order(lines: list[Line]) -> tuple[str, bool]:

@@ -244,3 +244,16 @@ def test_a_vertical_novel_page_keeps_its_punctuation() -> None:
         "ふと気が付いて見ると書生はいない。",
     ):
         assert phrase in text, (phrase, text)
+
+
+def test_the_kanji_one_is_no_turned_bar() -> None:
+    # 一 is flat and its own mirror image, like an arc; turned back it reads as a
+    # bar. Vertical writing never turns 一, so the upright reading stands.
+    assert V._choose([("一", 0.999)], ("一", 0.998), ("一", 0.83), even=True) == [("一", 0.999)]
+
+
+def test_a_rule_across_a_column_does_not_widen_it() -> None:
+    parts = _squares(6, EM + 6)
+    parts.append((0, 3 * (EM + 6) + 1, EM + 10, 3 * (EM + 6) + 2))  # a table rule
+    col = V.split_cells(_column(parts, 6 * (EM + 6) + 10))
+    assert col is not None and col.em == EM

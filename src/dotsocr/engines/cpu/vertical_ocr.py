@@ -25,6 +25,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: A row inked across this share of a crop's width is a rule, not a glyph.
+_RULE = 0.9
+#: Ink in fewer than this share of a pixel column's rows is not a column's own: a
+#: rule or a neighbour's clipped strokes crossing it.
+STRAY_INK = 0.03
 #: Cells are cut where the profile has no ink; a cell much taller than one pitch
 #: (glyphs that touch) is cut at its least inked rows.
 _MAX_CELL = 1.25
@@ -125,6 +130,11 @@ def _gray(crop: np.ndarray) -> np.ndarray:
     return crop.mean(axis=2) if crop.ndim == 3 else crop.astype(float)
 
 
+def ink_mask(crop: np.ndarray) -> np.ndarray:
+    """Which pixels of a BGR (or grey) crop are ink."""
+    return _ink(_gray(crop))
+
+
 def split_cells(crop: np.ndarray) -> Column | None:
     """Cut a vertical line crop (glyphs top to bottom) into character cells.
 
@@ -134,11 +144,11 @@ def split_cells(crop: np.ndarray) -> Column | None:
     detached from its glyph (the top bar of ラ, the dots of 黒) stays with the glyph
     whose cell it completes, and 、 keeps the blank half of its cell.
     """
-    ink = _ink(_gray(crop))
-    cols = np.flatnonzero(ink.any(axis=0))
-    if len(cols) == 0:
+    ink = ink_mask(crop)
+    extent = _column_extent(ink)
+    if extent is None:
         return None
-    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    x0, x1 = extent
     em = max(x1 - x0, 4)
     rows = ink.sum(axis=1)
     bounds = _boundaries(rows, em)
@@ -150,6 +160,35 @@ def split_cells(crop: np.ndarray) -> Column | None:
         if b > a:
             cells.append((a, b))
     return Column(cells=cells, em=em, x0=x0, x1=x1)
+
+
+def _column_extent(ink: np.ndarray) -> tuple[int, int] | None:
+    """The x extent of the column a crop holds: the most inked run of pixel columns
+    with ink in more than a few rows, widened to the ink that touches it.
+
+    Left out: rules drawn across the crop (a table's borders) and, past a blank,
+    the scattered ink of a neighbouring column the det box clipped. Either would
+    make the column look wider than its em, and its cells too tall.
+    """
+    rules = ink.mean(axis=1) >= _RULE
+    counts = ink[~rules].sum(axis=0)
+    if not counts.any():
+        return None
+    core = counts > max(1.0, STRAY_INK * ink.shape[0])
+    runs = _runs(core) or _runs(counts > 0)
+    x0, x1 = max(runs, key=lambda r: int(counts[r[0] : r[1]].sum()))
+    while x0 > 0 and counts[x0 - 1]:
+        x0 -= 1
+    while x1 < len(counts) and counts[x1]:
+        x1 += 1
+    return x0, x1
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of True in a 1-D boolean array, as [start, end)."""
+    padded = np.concatenate(([False], flags, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 #: A place a cell boundary may go: blank rows [lo, hi) (lo == hi inside ink) and
@@ -258,7 +297,7 @@ def _tile(crop: np.ndarray, ink: np.ndarray, col: Column, cell: tuple[int, int])
 
 def cell_tiles(crop: np.ndarray, col: Column) -> list[np.ndarray]:
     """Upright em-square tiles of a column's cells, top to bottom."""
-    ink = _ink(_gray(crop))
+    ink = ink_mask(crop)
     return [_tile(crop, ink, col, cell) for cell in col.cells]
 
 
@@ -326,7 +365,7 @@ def _set_apart(col: Column | None) -> list[int]:
 def _elongated(tile: np.ndarray) -> bool:
     """Whether a tile's ink is much wider than tall or much taller than wide: the
     shapes vertical writing gives its turned glyphs (︵ ﹁ are flat, ー ～ … tall)."""
-    ink = _ink(_gray(tile))
+    ink = ink_mask(tile)
     ys, xs = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if len(ys) == 0:
         return False
@@ -337,7 +376,7 @@ def _elongated(tile: np.ndarray) -> bool:
 def _flat_and_even(tile: np.ndarray) -> bool:
     """Whether a tile's ink is flat and its own mirror image: an arc or bracket of
     vertical writing (︵ ︶ ︹ ︺), not へ, whose peak sits left of its middle."""
-    ink = _ink(_gray(tile))
+    ink = ink_mask(tile)
     ys, xs = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if len(ys) == 0 or xs[-1] - xs[0] + 1 <= _ELONGATED * (ys[-1] - ys[0] + 1):
         return False
@@ -486,7 +525,9 @@ def _choose(
     text, conf = turned
     if even and text in _ARC_READINGS:
         text = "（"
-    if len(text) == 1 and text in _TURNED and (conf > upright[1] or (even and conf > 0.3)):
+    # A flat, even bar is the kanji 一, which vertical writing does not turn.
+    arc = even and text not in _BARS
+    if len(text) == 1 and text in _TURNED and (conf > upright[1] or (arc and conf > 0.3)):
         # A bar turned back reads as 一, which vertical writing never turns: it was ー.
         return [(_TURNED_AS.get(text, text), conf)]
     if in_strip:
