@@ -4,9 +4,10 @@ vertical pages apart (issue 17: vertical CER <= 5%, horizontal <= 2%).
 Each page is rendered at 200 DPI and forced through OCR by the CPU engine; its text
 layer is the truth. The truth is put in reading order first, because PDFium lists a
 vertical page's columns in drawing order: lines are read band by band (tiers) from
-the top and, in a band, right to left. Ruby is left out of the truth (glyphs much
-smaller than the page's body text), since the default --ruby drop leaves it out of
-the text. Two numbers per page:
+the top and, in a band, right to left. Ruby is left out of the truth (kana at most
+0.6 the size of a glyph just under it, or just left of it in vertical text), since
+the default --ruby drop leaves it out of the text; small digits and marks (footnote
+references) are text. Two numbers per page:
 
 - CER: edit distance of the NFKC, whitespace-free texts over the truth's length,
   as benchmarks/accuracy.py computes it (dot leaders left out of both);
@@ -25,13 +26,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,10 +41,13 @@ from dotsocr import parse
 from textmetrics import character_error_rate, squeeze, strip_markdown
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-#: Glyphs under this share of the median size are ruby (half size); footnotes are larger.
-RUBY_SCALE = 0.55
+#: Ruby is kana at most this share of the size of its base glyph (half size, as a rule).
+RUBY_SCALE = 0.6
 #: A line is vertical when its box is this much taller than wide.
 TALL = 1.5
+#: Share of the page height at the top and at the foot where running heads and
+#: page numbers stand.
+FURNITURE_BAND = 0.06
 #: Fewer characters than this in a page's readable text layer: nothing to score.
 MIN_CHARS = 50
 #: Dot leaders (a table of contents) are layout, not text; OCR rightly skips them.
@@ -67,17 +71,18 @@ class Line:
 
 
 def text_lines(page: pdfium.PdfPage) -> list[Line]:
-    """The text layer's lines with their boxes, ruby glyphs left out."""
+    """The text layer's lines with their boxes, ruby glyphs and text outside the
+    crop box left out."""
     textpage = page.get_textpage()
+    x0, y0, x1, y1 = page.get_bbox()  # the crop box, inherited ones too
     chars = []
     for i in range(textpage.count_chars()):
         ch = textpage.get_text_range(i, 1)
         box = textpage.get_charbox(i, loose=True)
-        # The font size is the larger side: a sideways Latin glyph in a vertical line
-        # is as wide as the font is tall.
-        chars.append((ch, box, max(box[2] - box[0], box[3] - box[1])))
-    sizes = [size for ch, _, size in chars if ch.strip() and size > 0]
-    body = statistics.median(sizes) if sizes else 0.0
+        # Text outside the crop box (a printer's slug in the bleed) is not on the page.
+        if x0 <= (box[0] + box[2]) / 2 <= x1 and y0 <= (box[1] + box[3]) / 2 <= y1:
+            chars.append((ch, box))
+    ruby = ruby_glyphs(chars)
     lines, text, boxes = [], [], []
 
     def close() -> None:
@@ -92,14 +97,41 @@ def text_lines(page: pdfium.PdfPage) -> list[Line]:
         text.clear()
         boxes.clear()
 
-    for ch, box, size in chars:
+    for k, (ch, box) in enumerate(chars):
         if ch in "\r\n":
             close()
-        elif ch.strip() and size >= RUBY_SCALE * body:
+        elif ch.strip() and k not in ruby:
             text.append(ch)
             boxes.append(box)
     close()
     return join_stacked(lines)
+
+
+def ruby_glyphs(chars: list[tuple[str, tuple[float, float, float, float]]]) -> set[int]:
+    """Indices of ruby glyphs: kana with a glyph at least 1/RUBY_SCALE its size just
+    under it (horizontal text) or just left of it (vertical text).
+
+    A glyph's size is the larger side of its box: a sideways Latin glyph in a
+    vertical line is as wide as the font is tall.
+    """
+    boxes = np.array([box for _, box in chars], dtype=float).reshape(-1, 4)
+    if not len(boxes):
+        return set()
+    left, bottom, right, top = boxes.T
+    size = np.maximum(right - left, top - bottom)
+    out = set()
+    for k, (ch, _) in enumerate(chars):
+        if not ("\u3041" <= ch <= "\u30ff") or size[k] <= 0:
+            continue
+        s = size[k]
+        big = size * RUBY_SCALE >= s
+        across = (np.minimum(right, right[k]) - np.maximum(left, left[k])) > 0
+        along = (np.minimum(top, top[k]) - np.maximum(bottom, bottom[k])) > 0
+        under = across & (top >= bottom[k] - s) & (top <= bottom[k] + 0.5 * s)
+        beside = along & (right >= left[k] - s) & (right <= left[k] + 0.5 * s)
+        if np.any(big & (under | beside)):
+            out.add(k)
+    return out
 
 
 def join_stacked(lines: list[Line]) -> list[Line]:
@@ -136,12 +168,26 @@ def continues_below(above: Line, below: Line) -> bool:
     return overlap >= 0.5 * width and -0.5 * width <= gap <= width
 
 
-def reading_order(lines: list[Line]) -> tuple[str, bool]:
-    """The page's truth text in reading order, and whether the page is vertical."""
+def reading_order(
+    lines: list[Line], page_span: tuple[float, float] | None = None
+) -> tuple[str, bool]:
+    """The page's truth text in reading order, and whether the page is vertical.
+
+    A horizontal page keeps the text layer's order, except that horizontal lines
+    in the top and bottom 6% of the page (``page_span``: its bottom and top y; running
+    heads, page numbers) come first and last, where a reader meets them, wherever
+    the PDF drew them.
+    """
     vertical_chars = sum(len(line.text) for line in lines if line.vertical)
     vertical = vertical_chars * 2 > sum(len(line.text) for line in lines)
     if not vertical:
-        return "\n".join(line.text for line in lines), False
+        bottom, top_y = page_span or (0.0, 0.0)
+        band = FURNITURE_BAND * (top_y - bottom)
+        across = [ln for ln in lines if not ln.vertical]  # side tabs stay where they are
+        top = [ln for ln in across if band and ln.box[1] >= top_y - band]
+        foot = [ln for ln in across if band and ln.box[3] <= bottom + band]
+        body = [ln for ln in lines if ln not in top and ln not in foot]
+        return "\n".join(line.text for line in [*top, *body, *foot]), False
     bands: list[list[Line]] = []
     for line in sorted(lines, key=lambda ln: -ln.box[3]):
         if bands and same_band(bands[-1], line):
@@ -222,7 +268,8 @@ def measure(pdf_path: Path, pages: int) -> tuple[list[Row], list[str]]:
     truths = {}
     for index in range(min(pages, len(pdf))):
         page = pdf[index]
-        text, vertical = reading_order(text_lines(page))
+        crop = page.get_bbox()
+        text, vertical = reading_order(text_lines(page), (crop[1], crop[3]))
         truth = comparable(text)
         if len(truth) < MIN_CHARS:
             skipped.append(

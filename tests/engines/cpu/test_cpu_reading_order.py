@@ -88,3 +88,16 @@ def test_caption_beside_its_figure_follows_it_and_a_sidebar_comes_after_the_main
     boxes = [sidebar, after, side_caption, main2, figure, main1]
     order = [boxes[i] for i in reading_order(boxes)]
     assert order == [figure, side_caption, after, main1, main2, sidebar]
+
+
+def test_furniture_on_one_row_reads_across_it() -> None:
+    # The foot of a white paper: the page number "50" sits 3 px lower than the
+    # title beside it, on the same row; a running head is at the top.
+    body = (170, 200, 1480, 2200)
+    title = (160, 2242, 492, 2272)
+    number = (116, 2245, 156, 2273)
+    head = (170, 49, 683, 83)
+    order = reading_order([body, title, number, head], furniture=["", "footer", "footer", "header"])
+    assert order == [3, 0, 2, 1]
+    rtl = reading_order([body, title, number], rtl=True, furniture=["", "footer", "footer"])
+    assert rtl == [0, 1, 2]

@@ -155,3 +155,32 @@ def test_ocr_readings_hugging_their_base_line_are_tied_to_it() -> None:
         "ジョバンニは勢(いきお)いよく",
     ]
     assert [render(ln.text, "drop") for ln in out][1] == base.text
+
+
+def test_a_column_with_two_readings_keeps_both() -> None:
+    # 無暗に眼が廻る。胸が悪くなる。到底助からない: むやみ beside 無暗 (cells 0-1)
+    # and とうてい beside 到底 (cells 15-16), one em (24 px) per character.
+    column = Line("無暗に眼が廻る。胸が悪くなる。到底助からない", (300, 0, 324, 528), 24, vertical=True)
+    muyami = Line("むやみ", (326, 4, 337, 44), 9, vertical=True)
+    toutei = Line("とうてい", (326, 362, 337, 406), 9, vertical=True)
+    (out,) = attach_ocr_ruby([toutei, column, muyami])
+    assert render(out.text, "paren") == "無暗(むやみ)に眼が廻る。胸が悪くなる。到底(とうてい)助からない"
+    assert render(out.text, "drop") == column.text
+
+
+def test_ocr_ruby_is_sized_by_its_ink_not_its_padded_box() -> None:
+    import numpy as np
+
+    # 進入なし：と暁の with あかつき over 暁, as a 200 DPI render has them: glyphs
+    # 28 px tall under glyphs 14 px tall. Det pads both boxes by about 10 px, so by
+    # box height the reading is 0.8 of its base, by ink a half.
+    image = np.full((120, 400, 3), 255, dtype=np.uint8)
+    for k in range(8):  # base glyphs at y 60-88, 28 px each
+        image[60:88, 20 + 32 * k : 48 + 32 * k] = 0
+    for k in range(4):  # ruby glyphs at y 40-54 over the 7th glyph
+        image[40:54, 212 + 15 * k : 226 + 15 * k] = 0
+    base = Line("進入なし：と暁の", (15, 50, 275, 98), 36.0)
+    reading = Line("あかつき", (205, 34, 280, 62), 28.0)
+    assert [ln.text for ln in attach_ocr_ruby([reading, base])] == ["あかつき", base.text]
+    (out,) = attach_ocr_ruby([reading, base], image)
+    assert render(out.text, "paren") == "進入なし：と暁(あかつき)の"

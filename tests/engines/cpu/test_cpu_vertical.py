@@ -47,6 +47,31 @@ def test_two_tiers_are_read_tier_by_tier_each_right_to_left() -> None:
     assert vertical_reading_order(boxes) == [1, 3, 2, 0]
 
 
+def test_tiers_parted_only_by_a_rule_are_still_tiers() -> None:
+    # The official gazette: OCR boxes of the upper tier end a few pixels below
+    # where the lower tier's begin (a rule between them, padded boxes), and the
+    # blocks of the two tiers are staggered across the page.
+    boxes = [
+        (1400, 160, 1530, 1183),  # upper tier, right block
+        (1410, 1180, 1530, 2200),  # lower tier, right block
+        (1150, 1182, 1400, 2203),  # lower tier, left block
+        (1100, 175, 1390, 1181),  # upper tier, left block
+    ]
+    assert vertical_reading_order(boxes) == [0, 3, 1, 2]
+
+
+def test_a_horizontal_line_over_the_columns_reads_left_to_right() -> None:
+    # A dateline in pieces above two columns: the pieces read left to right, the
+    # columns below right to left.
+    boxes = [
+        (100, 50, 200, 70),  # 平成20年
+        (300, 100, 312, 400),  # right column
+        (220, 50, 320, 70),  # 4月25日
+        (280, 100, 292, 400),  # left column
+    ]
+    assert vertical_reading_order(boxes) == [0, 2, 1, 3]
+
+
 def test_a_full_height_title_column_comes_before_the_tiers() -> None:
     boxes = [(280, 300, 292, 420), (330, 100, 345, 420), (280, 100, 292, 220)]
     assert vertical_reading_order(boxes) == [1, 2, 0]
@@ -126,6 +151,21 @@ def test_columns_of_prose_boxed_as_a_table_are_text() -> None:
     blocks = assemble(columns, [table], 595, 842)
     assert [b.category for b in blocks] == ["Text"]
     assert "<table" not in (blocks[0].text or "")
+
+
+def test_columns_of_prose_with_ruby_beside_them_are_text_too() -> None:
+    # Three columns, each with a short line of ruby beside it that is not tied to
+    # it (OCR placed it a little off): half the lines are ruby, but nearly all the
+    # text is prose.
+    lines = []
+    for k in range(3):
+        x = 400 - 30 * k
+        lines.append(_col("無暗に眼が廻る。胸が悪くなる。", x, 100))
+        lines.append(Line("むやみ", (x - 9, 100, x - 3, 118), 6, vertical=True))
+    table = Region((300.0, 90.0, 425.0, 300.0), "table", 0.9)
+    blocks = assemble(lines, [table], 595, 842)
+    assert {b.category for b in blocks} == {"Text"}
+    assert "".join(b.text or "" for b in blocks).count("胸が悪くなる") == 3
 
 
 def test_a_title_column_boxed_with_its_text_becomes_a_heading() -> None:

@@ -377,7 +377,7 @@ def assemble(
     """Build the page's blocks in reading order; ``image`` (the page, H x W x C)
     shows the ruling lines of tables."""
     lines = mark_scripts_in_lines(split_mixed_lines(visible_lines(lines, width, height)))
-    lines = attach_ocr_ruby(join_letter_spaced_lines(lines))
+    lines = attach_ocr_ruby(join_letter_spaced_lines(lines), image)
     texts = [ln.text for ln in lines]
     rtl = dominant_direction(texts) == "rtl"
     vertical = sum(1 for ln in lines if ln.vertical) * 2 > max(len(lines), 1)

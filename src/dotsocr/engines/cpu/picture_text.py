@@ -48,6 +48,8 @@ def kept_lines(lines: Sequence[Line]) -> list[Line]:
 
 def prose_columns(lines: Sequence[Line]) -> bool:
     """Whether a region's lines are columns of vertical CJK prose (three or more
-    long columns, nearly all its lines), which no table is made of."""
+    long columns holding nearly all its text), which no table is made of. Text is
+    counted, not lines: the short lines of ruby beside the columns are prose too."""
     columns = [ln for ln in lines if ln.vertical and _cjk_count(ln) >= 8]
-    return len(columns) >= 3 and len(columns) >= 0.8 * len(lines)
+    in_columns = sum(len(ln.text) for ln in columns)
+    return len(columns) >= 3 and in_columns >= 0.8 * sum(len(ln.text) for ln in lines)

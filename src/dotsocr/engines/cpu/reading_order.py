@@ -126,6 +126,15 @@ def _fallback(boxes: Sequence[Box], idxs: list[int], rtl: bool) -> list[int]:
     return sorted(idxs, key=lambda i: (boxes[i][1], -boxes[i][2] if rtl else boxes[i][0]))
 
 
+def _in_rows(boxes: Sequence[Box], idxs: list[int], rtl: bool) -> list[int]:
+    """Furniture by rows (boxes whose heights overlap), top to bottom, each row
+    left to right (right to left): a page number set a little lower than the title
+    beside it still comes first."""
+    rows = projection_groups(boxes, idxs, 1, 0.0)
+    across = (lambda i: -boxes[i][2]) if rtl else (lambda i: boxes[i][0])
+    return [i for row in rows for i in sorted(row, key=across)]
+
+
 def _cuttable(boxes: Sequence[Box], idxs: list[int]) -> bool:
     """Whether ``idxs`` splits into columns, or into bands that stay bands."""
     if len(projection_groups(boxes, idxs, 0, MIN_COLUMN_GAP)) > 1:
@@ -218,8 +227,8 @@ def reading_order(
     role = {i: r for i, r in enumerate(furniture) if r in ("header", "footer")}
     containers = {c: held for c, held in _containers(boxes).items() if c not in role}
     rest = [i for i in range(len(boxes)) if i not in containers and i not in role]
-    heads = _fallback(boxes, [i for i, r in role.items() if r == "header"], rtl)
-    feet = _fallback(boxes, [i for i, r in role.items() if r == "footer"], rtl)
+    heads = _in_rows(boxes, [i for i, r in role.items() if r == "header"], rtl)
+    feet = _in_rows(boxes, [i for i, r in role.items() if r == "footer"], rtl)
     order = [*heads, *_order(boxes, rest, rtl, 0), *feet]
     position = {i: k for k, i in enumerate(order)}
     placed: list[tuple[float, int, int]] = [(float(k), 0, i) for k, i in enumerate(order)]

@@ -6,6 +6,10 @@ carry it inline (くちらのひげ鯨類は). Here such a line is taken out and
 base characters under it, as the text layer's readings are (:mod:`ruby`). OCR
 gives no glyph boxes, so a character's place along its line is estimated from
 the line's box, CJK characters a full em and others half.
+
+Sizes are compared by the ink where the page image is at hand: a det box is
+padded by about the same few pixels whatever the type size, so box heights make
+half-size ruby look three quarters the size of its base.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from dotsocr.engines.cpu.boxes import Box
 from dotsocr.engines.cpu.ruby import ANCHOR, MAX_RATIO, SEPARATOR, TERMINATOR
 from dotsocr.engines.cpu.scripts import is_cjk
 from dotsocr.engines.cpu.textlines import Line
+from dotsocr.engines.cpu.vertical_ocr import ink_mask, true_runs
 
 #: Longest reading, in characters.
 MAX_READING = 10
@@ -72,58 +79,94 @@ def _cells(line: Line) -> list[tuple[float, float]]:
     return out
 
 
-def _annotate(base: Line, reading: Line) -> Line | None:
-    """``base`` with ``reading`` tied to the kanji it spans, or None."""
-    if ANCHOR in base.text:
-        return None  # one reading per OCR line: offsets of a second would drift
+def _covered(base: Line, reading: Line) -> tuple[int, int] | None:
+    """The first and last kanji of ``base`` that ``reading`` lies along, or None."""
     lo, hi = (reading.box[1], reading.box[3]) if base.vertical else (reading.box[0], reading.box[2])
     covered = [
         k
         for k, (a, b) in enumerate(_cells(base))
         if _kanji(base.text[k]) and min(b, hi) - max(a, lo) >= 0.5 * (b - a)
     ]
-    if not covered:
-        return None
-    first, last = covered[0], covered[-1]
-    text = base.text
-    marked = (
-        text[:first]
-        + ANCHOR
-        + text[first : last + 1]
-        + SEPARATOR
-        + reading.text.strip()
-        + TERMINATOR
-        + text[last + 1 :]
-    )
-    return replace(base, text=marked)
+    return (covered[0], covered[-1]) if covered else None
 
 
-def attach_ocr_ruby(lines: Sequence[Line]) -> list[Line]:
+def _annotate(base: Line, readings: Sequence[Line]) -> tuple[Line, list[Line]]:
+    """``base`` with each reading tied to the kanji it spans, and the readings
+    used. All are placed from the plain text at once (a marked text's estimated
+    character places would drift); one that overlaps an earlier one is not used."""
+    spans = []
+    for reading in readings:
+        covered = _covered(base, reading)
+        if covered is not None:
+            spans.append((covered, reading))
+    spans.sort(key=lambda span: span[0])
+    text, at, used = base.text, 0, []
+    parts = []
+    for (first, last), reading in spans:
+        if first < at:
+            continue
+        parts += [text[at:first], ANCHOR, text[first : last + 1], SEPARATOR]
+        parts += [reading.text.strip(), TERMINATOR]
+        at = last + 1
+        used.append(reading)
+    parts.append(text[at:])
+    return replace(base, text="".join(parts)), used
+
+
+def _glyph_size(line: Line, image: np.ndarray | None) -> float:
+    """The glyphs' extent across a line: in the page image, the longest run of
+    inked rows of its box (pixel columns for a vertical line; a neighbouring line
+    the padded box overlaps is a shorter run); else the box's size estimate."""
+    if image is None:
+        return line.size
+    x0, y0, x1, y1 = (round(v) for v in line.box)
+    crop = image[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)]
+    if crop.size == 0:
+        return line.size
+    inked = ink_mask(crop).any(axis=0 if line.vertical else 1)
+    runs = true_runs(inked)
+    return float(max(b - a for a, b in runs)) if runs else line.size
+
+
+def attach_ocr_ruby(lines: Sequence[Line], image: np.ndarray | None = None) -> list[Line]:
     """OCR lines with readings tied to their bases and the reading lines gone;
-    text-layer lines (they carry glyph boxes) are left alone."""
-    ocr = [ln for ln in lines if not ln.glyphs]
+    text-layer lines (they carry glyph boxes) are left alone. ``image`` is the
+    page (H x W x C), to size glyphs by their ink."""
+    ocr = [ln for ln in lines if not ln.glyphs and ANCHOR not in ln.text]
     small = [ln for ln in ocr if _reading_like(ln)]
     if not small:
         return list(lines)
-    new: dict[int, Line] = {}
-    gone: set[int] = set()
+    sizes: dict[int, float] = {}
+
+    def size(line: Line) -> float:
+        if id(line) not in sizes:
+            sizes[id(line)] = _glyph_size(line, image)
+        return sizes[id(line)]
+
+    readings_of: dict[int, list[Line]] = {}
+    taken: set[int] = set()  # lines given to a base as its reading
     for r in small:
+        if id(r) in readings_of:
+            continue  # already a base of a smaller line
         bases = [
             b
             for b in ocr
             if b is not r
-            and id(b) not in gone
-            and r.size <= MAX_RATIO * b.size
+            and id(b) not in taken
             and any(is_cjk(c) for c in b.text)
             and _hugs(r, b)
+            and size(r) <= MAX_RATIO * size(b)
         ]
-        if not bases:
-            continue
-        base = min(bases, key=lambda b: _distance(r.box, b.box, b.vertical))
-        marked = _annotate(new.get(id(base), base), r)
-        if marked is not None:
-            new[id(base)] = marked
-            gone.add(id(r))
+        if bases:
+            base = min(bases, key=lambda b: _distance(r.box, b.box, b.vertical))
+            readings_of.setdefault(id(base), []).append(r)
+            taken.add(id(r))
+    new: dict[int, Line] = {}
+    gone: set[int] = set()
+    for ln in lines:
+        if id(ln) in readings_of:
+            new[id(ln)], used = _annotate(ln, readings_of[id(ln)])
+            gone.update(id(r) for r in used)
     return [new.get(id(ln), ln) for ln in lines if id(ln) not in gone]
 
 

@@ -175,7 +175,7 @@ def _column_extent(ink: np.ndarray) -> tuple[int, int] | None:
     if not counts.any():
         return None
     core = counts > max(1.0, STRAY_INK * ink.shape[0])
-    runs = _runs(core) or _runs(counts > 0)
+    runs = true_runs(core) or true_runs(counts > 0)
     x0, x1 = max(runs, key=lambda r: int(counts[r[0] : r[1]].sum()))
     while x0 > 0 and counts[x0 - 1]:
         x0 -= 1
@@ -184,7 +184,7 @@ def _column_extent(ink: np.ndarray) -> tuple[int, int] | None:
     return x0, x1
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """Runs of True in a 1-D boolean array, as [start, end)."""
     padded = np.concatenate(([False], flags, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))

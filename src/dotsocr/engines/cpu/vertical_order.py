@@ -21,6 +21,9 @@ from dotsocr.engines.cpu.textlines import Line
 
 #: Narrowest gap (pixels) between tiers or columns that the cut takes.
 MIN_GAP = 6.0
+#: Tiers may overlap by this much (pixels): a rule parts the official gazette's
+#: tiers with hardly any space, and OCR boxes are padded past their glyphs.
+TIER_OVERLAP = 6.0
 #: Share of the page width at either side where running heads and tabs stand.
 SIDE_BAND = 0.1
 #: Longest text a running head or side tab has.
@@ -32,13 +35,20 @@ _TEXT = frozenset({"Text", "Section-header", "Title", "List-item"})
 def _order(boxes: Sequence[Box], idxs: list[int], depth: int) -> list[int]:
     if len(idxs) <= 1 or depth > 64:
         return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
-    tiers = projection_groups(boxes, idxs, 1, MIN_GAP)
+    tiers = projection_groups(boxes, idxs, 1, -TIER_OVERLAP)
     if len(tiers) > 1:
         return [i for t in tiers for i in _order(boxes, t, depth + 1)]
     cols = projection_groups(boxes, idxs, 0, MIN_GAP)
     if len(cols) > 1:
-        return [i for c in reversed(cols) for i in _order(boxes, c, depth + 1)]
+        # Pieces of a horizontal line (the gazette's dateline) read left to right.
+        if not all(_wide(boxes[i]) for i in idxs):
+            cols.reverse()
+        return [i for c in cols for i in _order(boxes, c, depth + 1)]
     return sorted(idxs, key=lambda i: (-boxes[i][2], boxes[i][1]))
+
+
+def _wide(box: Box) -> bool:
+    return box[2] - box[0] > box[3] - box[1]
 
 
 def vertical_reading_order(boxes: Sequence[Box], furniture: Sequence[str] = ()) -> list[int]:
