@@ -346,3 +346,18 @@ def test_a_band_of_rules_at_the_foot_is_no_table(tmp_path: Path) -> None:
         tmp_path / "band.pdf", [foot, foot + 0.8, foot + 1.6, foot + 2.4]
     )
     assert not looks_like_table(box, lines, "", image, rtl=False)  # type: ignore[arg-type]
+
+
+def test_a_wrapped_line_over_one_column_is_not_taken_in(tmp_path: Path) -> None:
+    # The end of a sentence wrapped above a parts list lies over the part-number
+    # column only: it is the text above, not a heading spanning columns.
+    lines, image = page_lines(_statement(tmp_path / "s.pdf"))
+    body = [ln for ln in lines if not ln.text.startswith("Year Ended")]
+    table = Block("Table", union(ln.box for ln in body), body, table_html(body))
+    top = [ln for ln in body if ln.box[1] - table.box[1] < 5]
+    amount = max(top, key=lambda ln: ln.box[0])  # the last column's cell
+    x0, y1 = amount.box[0], table.box[1]
+    wrapped = Line("tires and tubes)", (x0, y1 - 30, amount.box[2], y1 - 6), amount.size)
+    block = Block("Text", wrapped.box, [wrapped], wrapped.text)
+    out = adopt_headings_above([block, table], image, rtl=False)
+    assert [b.category for b in out] == ["Text", "Table"]

@@ -20,6 +20,7 @@ import numpy as np
 
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import union
+from dotsocr.engines.cpu.rows import centre, text_rows_across
 from dotsocr.engines.cpu.tables import find_rules, table_html
 from dotsocr.engines.cpu.textlines import Line
 
@@ -30,12 +31,16 @@ MIN_GAP = 1.0
 #: A line at least this many ems wide is body text: a gap with body text on both
 #: sides and no line across it anywhere on the page is a gutter between page columns.
 BODY_WIDTH = 15.0
+#: Least distance (ems) from one row's middle to the next row's.
+MIN_PITCH = 0.6
 #: Most space (ems) between two rows of one table.
 MAX_ROW_GAP = 2.5
 #: Longest cell, and longest median cell of a column (characters): a table's cells
 #: are short.
 MAX_CELL_CHARS = 60
 MAX_MEDIAN_CHARS = 25
+#: A line this many times taller than the page's median line is display type.
+DISPLAY = 2.0
 #: Share of the page height at the top and bottom that holds running heads.
 MARGIN = 0.06
 
@@ -68,21 +73,6 @@ class _Run:
 
 def _hits(cols: list[Interval], line: Line) -> list[int]:
     return [k for k, (a, b) in enumerate(cols) if min(b, line.box[2]) - max(a, line.box[0]) > 0]
-
-
-def _page_rows(lines: Sequence[Line]) -> list[list[Line]]:
-    """Lines sharing a text row across the page, left to right."""
-    rows: list[list[Line]] = []
-    band = (0.0, 0.0)
-    for line in sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2):
-        cy = (line.box[1] + line.box[3]) / 2
-        if rows and band[0] <= cy <= band[1]:
-            rows[-1].append(line)
-            band = (min(band[0], line.box[1]), max(band[1], line.box[3]))
-        else:
-            rows.append([line])
-            band = (line.box[1], line.box[3])
-    return [sorted(r, key=lambda ln: ln.box[0]) for r in rows]
 
 
 def _gutters(lines: Sequence[Line]) -> list[Interval]:
@@ -120,18 +110,25 @@ def _row_pieces(
     lines: Sequence[Line], page: Sequence[Line], height: float | None
 ) -> list[list[Line]]:
     """Candidate table rows top to bottom: horizontal lines outside the page
-    margins, cut at the gutters between the ``page`` lines' columns."""
+    margins, cut at the gutters between the ``page`` lines' columns. Display type
+    (a letter several rows tall, set down the margin) stands in no row: its box
+    would join the rows beside it into one."""
+    tall = DISPLAY * statistics.median(ln.height for ln in page) if page else 0.0
 
     def inside(ln: Line) -> bool:
         cy = (ln.box[1] + ln.box[3]) / 2
-        return not ln.vertical and (height is None or MARGIN * height < cy < (1 - MARGIN) * height)
+        return (
+            not ln.vertical
+            and ln.height <= tall
+            and (height is None or MARGIN * height < cy < (1 - MARGIN) * height)
+        )
 
     keep = [ln for ln in lines if inside(ln)]
     body = [ln for ln in page if inside(ln)]
     if not keep or not body:
         return []
     gutters = _gutters(body)
-    pieces = [p for row in _page_rows(keep) for p in _pieces(row, gutters)]
+    pieces = [p for row in text_rows_across(keep) for p in _pieces(row, gutters)]
     return sorted(pieces, key=lambda p: min(ln.box[1] for ln in p))
 
 
@@ -164,7 +161,10 @@ def _take(run: _Run, piece: list[Line]) -> bool:
     """Add ``piece`` to the run's columns when it is the run's next row (several
     cells in its columns) or a wrapped line inside one of its columns."""
     top = min(ln.box[1] for ln in piece)
-    if not -0.3 * run.size <= top - run.bottom <= MAX_ROW_GAP * run.size:
+    if top - run.bottom > MAX_ROW_GAP * run.size:
+        return False
+    # The next row lies below the last: OCR boxes of single-spaced rows overlap.
+    if _row_centre(piece) - _row_centre(run.pieces[-1]) < MIN_PITCH * run.size:
         return False
     if any(_LEADER.search(ln.text) for ln in piece):
         return False
@@ -183,6 +183,10 @@ def _take(run: _Run, piece: list[Line]) -> bool:
     run.cols = cols
     run.multi.append(piece)
     return True
+
+
+def _row_centre(piece: list[Line]) -> float:
+    return statistics.median(centre(ln) for ln in piece)
 
 
 def _start(piece: list[Line]) -> _Run | None:

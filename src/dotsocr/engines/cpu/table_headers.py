@@ -5,8 +5,9 @@ Months Ended June 30,") over the amount columns, a line above the years. The lay
 model often draws the table box from the years down, and calls the spanning
 heading a caption or a line of text. Such a line sits close on top of the table,
 over its data columns and not over its label column, set in the table's type, and
-is no sentence and no "Table 2: ..." caption: it is the table's first row,
-spanning the columns under it.
+is no sentence and no "Table 2: ..." caption, and it lies over two cells of the
+table's top row or more: it is the table's first row, spanning the columns under
+it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import h_overlap, union
 from dotsocr.engines.cpu.page_roles import CAPTION
+from dotsocr.engines.cpu.rows import text_rows_across
 from dotsocr.engines.cpu.table_build import region_table_html
 
 #: The heading's gap to the table, in its line heights, at most.
@@ -46,7 +48,15 @@ def _heading_over(block: Block, table: Block) -> bool:
         and block.box[0] >= table.box[0] + LABEL_SHARE * width
         and block.box[2] <= table.box[2] + height
         and h_overlap(block.box, table.box) > 0.9
+        and _cells_under(block, table) >= 2
     )
+
+
+def _cells_under(block: Block, table: Block) -> int:
+    """How many cells of the table's top row lie under ``block``: a spanning
+    heading spans columns; a line over one column is the text above, wrapped."""
+    top = text_rows_across(table.lines)[0]
+    return sum(1 for ln in top if min(ln.box[2], block.box[2]) > max(ln.box[0], block.box[0]))
 
 
 def adopt_headings_above(

@@ -34,6 +34,7 @@ from dotsocr.engines.cpu.boxes import Box, union
 from dotsocr.engines.cpu.cell_text import is_number
 from dotsocr.engines.cpu.currency_columns import join_sign_columns, split_signs
 from dotsocr.engines.cpu.leaders import drop_leaders
+from dotsocr.engines.cpu.rows import text_rows_across
 from dotsocr.engines.cpu.rules import NO_RULES, Rules, Segment, find_rules
 from dotsocr.engines.cpu.scripts import join_pieces
 from dotsocr.engines.cpu.table_grid import Cell, Grid
@@ -43,31 +44,6 @@ __all__ = ["find_rules", "split_at_columns", "table_html"]
 
 #: A line this many times taller than the table's median line covers several rows.
 TALL_LINE = 1.6
-
-
-def _rows(lines: Sequence[Line]) -> list[list[Line]]:
-    """Rows of text: lines whose middle falls in the band of the lines before them.
-    A box much taller than the table's lines (OCR that boxed a column's numbers of
-    three rows as one) joins the row at its middle but does not widen the band,
-    which would run the rows under it together."""
-    if not lines:
-        return []
-    tall = TALL_LINE * statistics.median(ln.box[3] - ln.box[1] for ln in lines)
-    rows: list[list[Line]] = []
-    bands: list[tuple[float, float]] = []
-    for line in sorted(lines, key=lambda ln: (ln.box[1] + ln.box[3]) / 2):
-        cy = (line.box[1] + line.box[3]) / 2
-        y1, y2 = line.box[1], line.box[3]
-        if y2 - y1 > tall:
-            y1, y2 = cy - tall / 2, cy + tall / 2
-        if rows and bands[-1][0] <= cy <= bands[-1][1]:
-            rows[-1].append(line)
-            if line.box[3] - line.box[1] <= tall:
-                bands[-1] = (min(bands[-1][0], y1), max(bands[-1][1], y2))
-        else:
-            rows.append([line])
-            bands.append((y1, y2))
-    return [sorted(r, key=lambda ln: ln.box[0]) for r in rows]
 
 
 def _spans_several(line: Line, row: list[Line]) -> bool:
@@ -157,7 +133,7 @@ def _merge_cells(row: list[Line], cols: list[tuple[float, float]]) -> list[Cell]
 def _reading_order(lines: list[Line]) -> list[Line]:
     """The lines of one cell in reading order: text rows top to bottom, each left
     to right."""
-    return [ln for row in _rows(lines) for ln in row] if len(lines) > 1 else lines
+    return [ln for row in text_rows_across(lines) for ln in row] if len(lines) > 1 else lines
 
 
 def spaced_glyphs(line: Line) -> set[int]:
@@ -514,7 +490,7 @@ def _text_rows_in_bands(
     or more share their band with others, starting new cells in two columns at
     once."""
     bands = [
-        (k, [_TextRow.of(_split_row(row, cols), cols) for row in _rows(group)])
+        (k, [_TextRow.of(_split_row(row, cols), cols) for row in text_rows_across(group)])
         for k, group in groups
     ]
     rooms = _rooms(cols, [row.lines for _, rows in bands for row in rows])
@@ -545,7 +521,7 @@ def _ruled_rows(
     for line in lines:
         cy = (line.box[1] + line.box[3]) / 2
         groups.setdefault(sum(1 for y in ys if y < cy), []).append(line)
-    bands = len(_rows(lines))
+    bands = len(text_rows_across(lines))
     if len(groups) < 2 or (not gridded and len(groups) < 0.5 * bands):
         return None
     return [(k, sorted(groups[k], key=lambda ln: ln.box[0])) for k in sorted(groups)]
@@ -573,7 +549,7 @@ def _sub_columns(
     out: list[tuple[float, float]] = []
     for a, b in ruled:
         inside = [ln for ln in pieces if a <= (ln.box[0] + ln.box[2]) / 2 <= b]
-        rows = _rows(inside)
+        rows = text_rows_across(inside)
         multi = sum(1 for r in rows if len(r) > 1)
         sub = _columns(rows) if multi >= 2 and 2 * multi >= len(rows) else []
         # A column is text aligned over several rows, not one word set apart.
@@ -690,10 +666,10 @@ def table_html(
     if ruled_cols is not None:
         ruled_cols = _sub_columns(ruled_cols, lines)
     if groups is not None:
-        cols = ruled_cols or _text_columns(_rows(lines))
+        cols = ruled_cols or _text_columns(text_rows_across(lines))
         if len(cols) >= 2:
             return _spanned_grid(_text_rows_in_bands(groups, cols), cols, rules).html()
-    rows = _rows(lines)
+    rows = text_rows_across(lines)
     cols = ruled_cols or _text_columns(rows)
     if len(cols) < 2:
         cells = [[(i, 1, ln.text) for i, ln in enumerate(row)] for row in rows]
