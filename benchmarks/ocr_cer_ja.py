@@ -43,6 +43,9 @@ from textmetrics import character_error_rate, squeeze, strip_markdown
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: Ruby is kana at most this share of the size of its base glyph (half size, as a rule).
 RUBY_SCALE = 0.6
+#: Ruby is small on the page too: at most this share of the median glyph (ruby
+#: over a heading is larger than ruby over body text, but not body-sized).
+SMALL = 0.75
 #: A line is vertical when its box is this much taller than wide.
 TALL = 1.5
 #: Share of the page height at the top and at the foot where running heads and
@@ -108,8 +111,9 @@ def text_lines(page: pdfium.PdfPage) -> list[Line]:
 
 
 def ruby_glyphs(chars: list[tuple[str, tuple[float, float, float, float]]]) -> set[int]:
-    """Indices of ruby glyphs: kana with a glyph at least 1/RUBY_SCALE its size just
-    under it (horizontal text) or just left of it (vertical text).
+    """Indices of ruby glyphs: small kana (at most SMALL of the page's median glyph)
+    with a glyph at least 1/RUBY_SCALE its size just under it (horizontal text) or
+    just left of it (vertical text).
 
     A glyph's size is the larger side of its box: a sideways Latin glyph in a
     vertical line is as wide as the font is tall.
@@ -119,9 +123,10 @@ def ruby_glyphs(chars: list[tuple[str, tuple[float, float, float, float]]]) -> s
         return set()
     left, bottom, right, top = boxes.T
     size = np.maximum(right - left, top - bottom)
+    small = SMALL * float(np.median(size[size > 0])) if np.any(size > 0) else 0.0
     out = set()
     for k, (ch, _) in enumerate(chars):
-        if not ("\u3041" <= ch <= "\u30ff") or size[k] <= 0:
+        if not ("\u3041" <= ch <= "\u30ff") or not 0 < size[k] <= small:
             continue
         s = size[k]
         big = size * RUBY_SCALE >= s

@@ -160,11 +160,13 @@ def test_ocr_readings_hugging_their_base_line_are_tied_to_it() -> None:
 def test_a_column_with_two_readings_keeps_both() -> None:
     # 無暗に眼が廻る。胸が悪くなる。到底助からない: むやみ beside 無暗 (cells 0-1)
     # and とうてい beside 到底 (cells 15-16), one em (24 px) per character.
-    column = Line("無暗に眼が廻る。胸が悪くなる。到底助からない", (300, 0, 324, 528), 24, vertical=True)
+    text = "無暗に眼が廻る。胸が悪くなる。到底助からない"
+    column = Line(text, (300, 0, 324, 528), 24, vertical=True)
     muyami = Line("むやみ", (326, 4, 337, 44), 9, vertical=True)
     toutei = Line("とうてい", (326, 362, 337, 406), 9, vertical=True)
     (out,) = attach_ocr_ruby([toutei, column, muyami])
-    assert render(out.text, "paren") == "無暗(むやみ)に眼が廻る。胸が悪くなる。到底(とうてい)助からない"
+    want = "無暗(むやみ)に眼が廻る。胸が悪くなる。到底(とうてい)助からない"
+    assert render(out.text, "paren") == want
     assert render(out.text, "drop") == column.text
 
 

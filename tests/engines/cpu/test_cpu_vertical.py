@@ -188,3 +188,21 @@ def test_vertical_presentation_forms_read_as_the_characters_they_stand_for(
     assert page.text_layer is not None
     (line,) = lines_from_chars(page.text_layer.chars)
     assert line.text == "酵素（こうそ）とは、「あっ！」。"
+
+
+def test_a_heading_column_inside_a_text_region_is_read_where_it_stands() -> None:
+    # The official gazette: the layout model drew one text region over the number
+    # of the order (right), the preamble's columns (left) and, between them, the
+    # title column, which is a region of its own.
+    number = _col("政令第百四十九号", 500, 100)
+    preamble = [_col("内閣は、道路交通法の一部を改正する", x, 100) for x in (464, 446)]
+    title = _col("道路交通法施行令の一部を改正する政令", 482, 112)
+    region = Region((440.0, 95.0, 515.0, 560.0), "text", 0.9)
+    heading = Region((480.0, 108.0, 496.0, 540.0), "title", 0.9)
+    blocks = assemble([number, *preamble, title], [region, heading], 595, 842)
+    texts = [b.text or "" for b in blocks]
+
+    def at(key: str) -> int:
+        return next(k for k, t in enumerate(texts) if key in t)
+
+    assert at("政令第") < at("施行令の") < at("内閣は"), texts

@@ -58,6 +58,7 @@ from dotsocr.engines.cpu.vertical_order import (
     heading_columns,
     join_vertical_headings,
     mark_side_furniture,
+    split_around_nested,
     split_columns,
     vertical_reading_order,
     with_vertical_paragraphs,
@@ -411,6 +412,7 @@ def assemble(
     mark_formulas(blocks)
     if vertical:
         blocks = join_vertical_headings(blocks)
+        blocks = split_around_nested(blocks, lambda part: block_text(part, rtl))
     mark_side_furniture(blocks, width)
     furniture = [_FURNITURE.get(b.category, "") for b in blocks]
     if vertical:

@@ -203,6 +203,43 @@ def join_vertical_headings(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def split_around_nested(blocks: list[Block], text_of: Callable[[list[Line]], str]) -> list[Block]:
+    """Vertical text blocks cut where another text block stands among their columns.
+
+    The layout model may draw one text region over a heading column and the body
+    columns either side of it (the official gazette's 政令 number, title, then the
+    preamble). Read as one block, the heading would come after all of its columns.
+    The columns right of the nested block and those left of it become two blocks,
+    so that it is read between them, where it stands. ``text_of`` joins a block's
+    lines into its text.
+    """
+    out = list(blocks)
+    changed = True
+    while changed:
+        changed = False
+        for k, outer in enumerate(out):
+            if outer.category not in _TEXT or not _vertical(outer):
+                continue
+            for inner in out:
+                if inner is outer or inner.category not in _TEXT or not inner.lines:
+                    continue
+                if inside_ratio(inner.box, outer.box) <= 0.8 or area(inner.box) >= area(outer.box):
+                    continue
+                middle = (inner.box[0] + inner.box[2]) / 2
+                right = [ln for ln in outer.lines if (ln.box[0] + ln.box[2]) / 2 > middle]
+                left = [ln for ln in outer.lines if (ln.box[0] + ln.box[2]) / 2 <= middle]
+                if right and left:
+                    out[k : k + 1] = [
+                        Block(outer.category, union(ln.box for ln in part), part, text_of(part))
+                        for part in (right, left)
+                    ]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
+
+
 def _side_by_side(a: Block, b: Block) -> bool:
     size = max(min(a.size, b.size), 1.0)
     if max(a.size, b.size) > 1.6 * size:
