@@ -159,16 +159,19 @@ def test_too_few_rows_are_no_table() -> None:
     assert _tables([*lines, _line("Bob", 100, 380), _line("4", 500, 380)]) != []
 
 
+#: A typewritten parts list: quantity, part number, description.
+PARTS = [["1", "702067-501", "Fork Assembly"], ["1", "804042-1", "Placard"]]
+PARTS += [["2", "AN380-4-8", "Cotter Pin"], ["1", "MS24665-353", "Cotter Pin"]]
+PARTS += [["*2", "6.00X6 Type III - 4 Ply", "Tire - Main"], ["*2", "6.00X6", "Tube - Main"]]
+
+
 def _typed_parts_list() -> list[Line]:
-    """A typewritten parts list as OCR boxes it at 200 DPI: rows 33 px apart in
-    boxes 40 px tall (padded), so each row's box overlaps the next; one cell is
-    boxed taller still. Down the right margin, a display letter 120 px tall."""
-    rows = [("1", "702067-501", "Fork Assembly"), ("1", "804042-1", "Placard")]
-    rows += [("2", "AN380-4-8", "Cotter Pin"), ("1", "MS24665-353", "Cotter Pin")]
-    rows += [("*2", "6.00X6 Type III - 4 Ply", "Tire - Main"), ("*2", "6.00X6", "Tube - Main")]
+    """The parts list as OCR boxes it at 200 DPI: rows 33 px apart in boxes 40 px
+    tall (padded), so each row's box overlaps the next; one cell is boxed taller
+    still. Down the right margin, a display letter 120 px tall."""
     lines = [_line("Quantity", 120, 780, 30), _line("Part No.", 670, 788, 30)]
     lines.append(_line("Description", 1084, 790, 30))
-    for k, row in enumerate(rows):
+    for k, row in enumerate(PARTS):
         top = 851 + 33 * k
         for x, text in zip((160, 560, 1081), row, strict=True):
             lines.append(Line(text, (x, top, x + 16 * len(text), top + 40), 30.0))
@@ -181,13 +184,5 @@ def _typed_parts_list() -> list[Line]:
 def test_single_spaced_rows_in_padded_boxes_stay_rows() -> None:
     (table,) = _tables(_typed_parts_list())
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>.*?</tr>", table)]
-    assert rows[0] == ["Quantity", "Part No.", "Description"]
-    assert rows[1:] == [
-        ["1", "702067-501", "Fork Assembly"],
-        ["1", "804042-1", "Placard"],
-        ["2", "AN380-4-8", "Cotter Pin"],
-        ["1", "MS24665-353", "Cotter Pin"],
-        ["*2", "6.00X6 Type III - 4 Ply", "Tire - Main"],
-        ["*2", "6.00X6", "Tube - Main"],
-    ]
+    assert rows == [["Quantity", "Part No.", "Description"], *PARTS]
     assert "O" not in re.findall(r"<td>(.*?)</td>", table)  # the margin letter stays out

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.layout import Region
@@ -36,28 +38,21 @@ def _text(lines: list[Line], category: str = "Text") -> Block:
     return Block(category, box, lines, "".join(ln.text for ln in lines))
 
 
-def test_two_tiers_are_read_tier_by_tier_each_right_to_left() -> None:
-    # Upper tier: columns at x 300 and 280; lower tier likewise, below a gap.
-    boxes = [
-        (280, 300, 292, 420),  # lower tier, left column
-        (300, 100, 312, 220),  # upper tier, right column
-        (300, 300, 312, 420),  # lower tier, right column
-        (280, 100, 292, 220),  # upper tier, left column
-    ]
-    assert vertical_reading_order(boxes) == [1, 3, 2, 0]
+#: Two tiers of two columns, a gap between them: lower-left, upper-right,
+#: lower-right, upper-left.
+APART = [(280, 300, 292, 420), (300, 100, 312, 220), (300, 300, 312, 420), (280, 100, 292, 220)]
+#: The official gazette: OCR boxes of the upper tier end a few pixels below where the
+#: lower tier's begin (a rule between them, padded boxes); the tiers' blocks are
+#: staggered: upper-right, lower-right, lower-left, upper-left.
+RULED = [(1400, 160, 1530, 1183), (1410, 1180, 1530, 2200)]
+RULED += [(1150, 1182, 1400, 2203), (1100, 175, 1390, 1181)]
 
 
-def test_tiers_parted_only_by_a_rule_are_still_tiers() -> None:
-    # The official gazette: OCR boxes of the upper tier end a few pixels below
-    # where the lower tier's begin (a rule between them, padded boxes), and the
-    # blocks of the two tiers are staggered across the page.
-    boxes = [
-        (1400, 160, 1530, 1183),  # upper tier, right block
-        (1410, 1180, 1530, 2200),  # lower tier, right block
-        (1150, 1182, 1400, 2203),  # lower tier, left block
-        (1100, 175, 1390, 1181),  # upper tier, left block
-    ]
-    assert vertical_reading_order(boxes) == [0, 3, 1, 2]
+@pytest.mark.parametrize(("boxes", "order"), [(APART, [1, 3, 2, 0]), (RULED, [0, 3, 1, 2])])
+def test_two_tiers_are_read_tier_by_tier_each_right_to_left(
+    boxes: list[tuple[float, float, float, float]], order: list[int]
+) -> None:
+    assert vertical_reading_order(boxes) == order
 
 
 def test_a_horizontal_line_over_the_columns_reads_left_to_right() -> None:
