@@ -116,11 +116,10 @@ def _row_pieces(
     tall = DISPLAY * statistics.median(ln.height for ln in page) if page else 0.0
 
     def inside(ln: Line) -> bool:
-        cy = (ln.box[1] + ln.box[3]) / 2
         return (
             not ln.vertical
             and ln.height <= tall
-            and (height is None or MARGIN * height < cy < (1 - MARGIN) * height)
+            and (height is None or MARGIN * height < centre(ln) < (1 - MARGIN) * height)
         )
 
     keep = [ln for ln in lines if inside(ln)]

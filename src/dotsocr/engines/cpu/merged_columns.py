@@ -4,8 +4,9 @@ On a dense vertical page (the official gazette: 8 pt type, columns a third of an
 apart) detection at its working size often draws one box around two neighbouring
 columns, or around one column and part of the next. Read as one line, such a box is
 nonsense. Across a box that holds two columns the ink falls into two bands of about
-one em each with blank pixels between them, so the box is cut there. A band much
-narrower than its neighbour (ruby beside its base) stays with that neighbour.
+one em each with blank pixels between them, so the box is cut there; a sliver of
+the next column that the box's edge clips is trimmed off. A narrow band inside the
+box (ruby beside its base) stays with the nearest column.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import itertools
 
 import numpy as np
 
-from dotsocr.engines.cpu.vertical_ocr import STRAY_INK, ink_mask
+from dotsocr.engines.cpu.vertical_ocr import STRAY_INK, ink_mask, true_runs
 
 #: A band of ink narrower than this share of the page's column width is ruby or a
 #: stray mark, not a column of its own.
@@ -30,16 +31,7 @@ def ink_bands(crop: np.ndarray) -> list[tuple[int, int]]:
     rules of a table cross the gap between two columns.
     """
     counts = ink_mask(crop).sum(axis=0)
-    has_ink = counts > max(1.0, STRAY_INK * crop.shape[0])
-    bands: list[tuple[int, int]] = []
-    start = None
-    for x, inked in enumerate([*has_ink.tolist(), False]):
-        if inked and start is None:
-            start = x
-        elif not inked and start is not None:
-            bands.append((start, x))
-            start = None
-    return bands
+    return true_runs(counts > max(1.0, STRAY_INK * crop.shape[0]))
 
 
 def column_spans(crop: np.ndarray, em: float) -> list[tuple[int, int]]:

@@ -4,9 +4,10 @@ A vertical page reads its columns right to left, but a two-tier (二段組) page
 reads the whole upper tier before the lower one: tiers come before columns. So the
 cut here tries horizontal gaps (tiers, bands) first and columns second, the other
 way round from a horizontal page. A vertical heading the layout model or the line
-finder cut in two (第一章 | 銀河ステーション) is put back together, and short
-vertical lines standing in the side margins, outside the body's block, are running
-heads (柱) or chapter tabs: page furniture.
+finder cut in two (第一章 | 銀河ステーション) is put back together, a block drawn
+over the columns either side of another is cut there, and short vertical lines
+standing in the side margins, outside the body's block, are running heads (柱) or
+chapter tabs: page furniture.
 """
 
 from __future__ import annotations
