@@ -186,3 +186,13 @@ def test_ocr_ruby_is_sized_by_its_ink_not_its_padded_box() -> None:
     assert [ln.text for ln in attach_ocr_ruby([reading, base])] == ["あかつき", base.text]
     (out,) = attach_ocr_ruby([reading, base], image)
     assert render(out.text, "paren") == "進入なし：と暁(あかつき)の"
+
+
+def test_ocr_ruby_over_a_latin_word_is_tied_to_the_word() -> None:
+    # 本来foohogeにおいては with ほげほげふがふが set over "foohoge": no kanji
+    # under the reading, so it goes with the characters it lies along.
+    base = Line("本来foohogeにおいては", (100, 100, 430, 130), 24)
+    reading = Line("ほげほげふがふが", (150, 84, 270, 98), 10)
+    (out,) = attach_ocr_ruby([reading, base])
+    assert render(out.text, "paren") == "本来foohoge(ほげほげふがふが)においては"
+    assert render(out.text, "drop") == base.text

@@ -80,13 +80,16 @@ def _cells(line: Line) -> list[tuple[float, float]]:
 
 
 def _covered(base: Line, reading: Line) -> tuple[int, int] | None:
-    """The first and last kanji of ``base`` that ``reading`` lies along, or None."""
+    """The first and last kanji of ``base`` that ``reading`` lies along; where it
+    lies along no kanji, the first and last of any characters (ruby over a Latin
+    word or katakana); or None."""
     lo, hi = (reading.box[1], reading.box[3]) if base.vertical else (reading.box[0], reading.box[2])
-    covered = [
+    under = [
         k
         for k, (a, b) in enumerate(_cells(base))
-        if _kanji(base.text[k]) and min(b, hi) - max(a, lo) >= 0.5 * (b - a)
+        if not base.text[k].isspace() and min(b, hi) - max(a, lo) >= 0.5 * (b - a)
     ]
+    covered = [k for k in under if _kanji(base.text[k])] or under
     return (covered[0], covered[-1]) if covered else None
 
 
