@@ -1,5 +1,6 @@
 """Tables among loose lines (CPU engine): a grid the layout model missed becomes a
-table; two-column text, lists, tables of contents and running heads do not."""
+table; two-column text, lists, tables of contents and running heads do not. A form
+boxed whole as one table gives its foot line back to the page."""
 
 from __future__ import annotations
 
@@ -186,3 +187,17 @@ def test_single_spaced_rows_in_padded_boxes_stay_rows() -> None:
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>.*?</tr>", table)]
     assert rows == [["Quantity", "Part No.", "Description"], *PARTS]
     assert "O" not in re.findall(r"<td>(.*?)</td>", table)  # the margin letter stays out
+
+
+def test_a_form_drawn_as_one_table_gives_back_its_foot_line() -> None:
+    # A form the layout model boxed whole as a table, its foot line included: the
+    # catalogue number and the form's name and year are furniture, not a row.
+    lines = [_line("Name", 200, 300), _line("Street", 700, 300)]
+    lines += [_line(f"Line {k}", 200, 360 + 60 * k) for k in range(20)]
+    lines += [_line(f"Value {k}", 700, 360 + 60 * k) for k in range(20)]
+    foot = [_line("Cat. No. 11364D", 700, 2100), _line("Form 1040NR (2007)", 1300, 2100)]
+    form = Region((150.0, 250.0, 1600.0, 2140.0), "table", 0.9)
+    blocks = assemble([*lines, *foot], [form], W, H, image=_page())
+    (table,) = [b for b in blocks if b.category == "Table"]
+    assert "Line 19" in (table.text or "") and "Cat. No." not in (table.text or "")
+    assert {b.category for b in blocks if "Cat. No." in (b.text or "")} == {"Page-footer"}

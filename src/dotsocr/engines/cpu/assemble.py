@@ -20,7 +20,11 @@ import numpy as np
 from dotsocr.engines.cpu.block import Block
 from dotsocr.engines.cpu.boxes import area, expand, inside_ratio, union, v_overlap
 from dotsocr.engines.cpu.chart_axes import has_tick_axis
-from dotsocr.engines.cpu.furniture import mark_single_page_furniture, visible_lines
+from dotsocr.engines.cpu.furniture import (
+    furniture_text,
+    mark_single_page_furniture,
+    visible_lines,
+)
 from dotsocr.engines.cpu.grid_tables import loose_tables
 from dotsocr.engines.cpu.heading_evidence import check_headings
 from dotsocr.engines.cpu.heading_levels import mark_heading_levels
@@ -47,6 +51,7 @@ from dotsocr.engines.cpu.picture_tables import tables_among_pictures
 from dotsocr.engines.cpu.picture_text import is_text_block, kept_lines, prose_columns
 from dotsocr.engines.cpu.reading_order import reading_order
 from dotsocr.engines.cpu.region_split import split_heading_region
+from dotsocr.engines.cpu.rows import text_rows_across
 from dotsocr.engines.cpu.ruby_lines import attach_ocr_ruby
 from dotsocr.engines.cpu.scripts import dominant_direction, is_cjk, join_pieces
 from dotsocr.engines.cpu.sup_sub import mark_scripts_in_lines
@@ -66,6 +71,10 @@ from dotsocr.engines.cpu.vertical_order import (
 
 #: A picture region larger than this share of the page keeps its text as page text.
 BIG_PICTURE = 0.4
+#: A table region at least this share of the page tall is a form drawn over it.
+FORM_TABLE = 0.6
+#: Share of the page height at the top and at the foot that holds its margins.
+MARGIN_BAND = 0.08
 _SENTENCE_END = tuple(".!?:;\u3002\uff01\uff1f\uff1a")
 #: Page furniture is read before or after the body, outside the column cut.
 _FURNITURE = {"Page-header": "header", "Page-footer": "footer"}
@@ -325,23 +334,31 @@ def _region_blocks(
     return _text_blocks(lines, cat, rtl)
 
 
-def _page_numbers_out_of_tables(
+def _furniture_out_of_tables(
     regions: Sequence[Region], owned: dict[int, list[Line]], loose: list[Line], height: int
 ) -> None:
-    """A table region drawn over the whole page (a form) also takes in the page
-    number in the margin; that line is furniture, not a cell."""
+    """A table region drawn over the whole page (a form) also takes in what the page
+    margins hold: the page number, and the form's foot or head line (catalogue
+    number, version, the publisher's web address). Those lines are furniture, not
+    cells: a page number in the top or bottom band of any table, and, in a table
+    most of the page tall, a row in those bands in which a line says what
+    furniture says."""
     for i, region in enumerate(regions):
         if region.category != "Table":
             continue
-        numbers = [
-            ln
-            for ln in owned[i]
-            if is_page_number(ln.text)
-            and not 0.08 * height < (ln.box[1] + ln.box[3]) / 2 < 0.92 * height
-        ]
-        if numbers and len(numbers) < len(owned[i]):
-            owned[i] = [ln for ln in owned[i] if ln not in numbers]
-            loose.extend(numbers)
+        lines = owned[i]
+        out = [ln for ln in lines if is_page_number(ln.text) and _in_margin(ln, height)]
+        if region.box[3] - region.box[1] >= FORM_TABLE * height:
+            for row in text_rows_across([ln for ln in lines if ln not in out]):
+                if _in_margin(row[0], height) and any(furniture_text(ln.text) for ln in row):
+                    out += row
+        if out and len(out) < len(lines):
+            owned[i] = [ln for ln in lines if ln not in out]
+            loose.extend(out)
+
+
+def _in_margin(line: Line, height: int) -> bool:
+    return not MARGIN_BAND * height < (line.box[1] + line.box[3]) / 2 < (1 - MARGIN_BAND) * height
 
 
 def _loose_blocks(lines: Sequence[Line], body: float, rtl: bool) -> list[Block]:
@@ -385,7 +402,7 @@ def assemble(
     regions = _drop_regions_in_pictures(regions)
     owned, loose = assign_lines(lines, regions, pad=0.004 * max(width, height))
     body = body_size(lines)
-    _page_numbers_out_of_tables(regions, owned, loose, height)
+    _furniture_out_of_tables(regions, owned, loose, height)
     regions = tables_among_pictures(regions, owned, loose, image, rtl)
     blocks: list[Block] = []
     for i, region in enumerate(regions):
