@@ -4,10 +4,13 @@ vertical pages apart (issue 17: vertical CER <= 5%, horizontal <= 2%).
 Each page is rendered at 200 DPI and forced through OCR by the CPU engine; its text
 layer is the truth. The truth is put in reading order first, because PDFium lists a
 vertical page's columns in drawing order: lines are read band by band (tiers) from
-the top and, in a band, right to left. Ruby is left out of the truth (kana at most
-0.6 the size of a glyph just under it, or just left of it in vertical text), since
-the default --ruby drop leaves it out of the text; small digits and marks (footnote
-references) are text. Two numbers per page:
+the top and, in a band, right to left (a column the layer breaks glyph by glyph is
+joined back first). On a horizontal page the layer's order stands, but running
+heads and page numbers come first and last. Ruby is left out of the truth (small
+kana at most 0.6 the size of a glyph just under it, or just left of it in vertical
+text), since the default --ruby drop leaves it out of the text; small digits and
+marks (footnote references) are text. Text outside the crop box is left out. Two
+numbers per page:
 
 - CER: edit distance of the NFKC, whitespace-free texts over the truth's length,
   as benchmarks/accuracy.py computes it (dot leaders left out of both);
