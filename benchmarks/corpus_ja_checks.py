@@ -18,7 +18,13 @@ here, and the corpus harness hands such checks to run_ja_check:
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from textmetrics import HTML_COMMENT, HTML_TAG
 
 JA_CHECK_TYPES: dict[str, tuple[str, ...]] = {
     "no_inline_ruby": ("base", "reading"),
@@ -28,9 +34,6 @@ JA_CHECK_TYPES: dict[str, tuple[str, ...]] = {
 
 _RUBY_ANNOTATION = re.compile(r"<rt\b[^>]*>.*?</rt>|<rp\b[^>]*>.*?</rp>", re.DOTALL | re.I)
 _HTML_CELL_END = re.compile(r"</t[dh]>|<br\s*/?>|</tr>|</p>", re.I)
-#: A tag opens with a letter, "/" or "!"; a "<" OCR read from a stray mark ("<.")
-#: is text, or the pattern would swallow everything up to the next tag's ">".
-_HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.M)
@@ -54,7 +57,8 @@ def words_only(markdown: str) -> str:
     """
     text = _RUBY_ANNOTATION.sub("", markdown)
     text = _HTML_CELL_END.sub("\n\n", text)
-    text = _HTML_TAG.sub("", text)
+    text = HTML_COMMENT.sub("", text)
+    text = HTML_TAG.sub("", text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _TABLE_RULE.sub("", text)

@@ -9,8 +9,10 @@ from collections import Counter
 from rapidfuzz.distance import Levenshtein
 
 #: An HTML tag: a name, then attributes. Not any text in angle brackets: a Markdown
-#: autolink "<https://example.org/>" is the document's own text.
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+#: autolink "<https://example.org/>" is the document's own text, and so is a "<"
+#: OCR read from a stray mark.
+HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_SYNTAX = re.compile(r"^\s*(#{1,6}\s|[-*+]\s|>\s?)|[|*_`]|^\s*:?-{3,}:?\s*$", re.MULTILINE)
 _LATEX_FENCE = re.compile(r"\$\$")
@@ -19,8 +21,8 @@ _LATEX_FENCE = re.compile(r"\$\$")
 def strip_markdown(text: str) -> str:
     """Markdown and HTML syntax removed, so only the document's words remain."""
     text = _MD_IMAGE.sub(" ", text)
-    text = re.sub(r"<!--.*?-->", " ", text, flags=re.DOTALL)
-    text = _HTML_TAG.sub(" ", text)
+    text = HTML_COMMENT.sub(" ", text)
+    text = HTML_TAG.sub(" ", text)
     text = _LATEX_FENCE.sub(" ", text)
     text = re.sub(r"-{3,}", " ", text)
     text = _MD_SYNTAX.sub(" ", text)

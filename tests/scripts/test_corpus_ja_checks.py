@@ -156,3 +156,8 @@ def test_japanese_checks_files_are_well_formed():
             assert all(f in obj for f in fields[obj["type"]]), obj["id"]
             total += 1
     assert total >= 200
+
+
+def test_an_autolink_is_text_and_a_comment_is_not():
+    text = cj.words_only("詳細は <https://www.soumu.go.jp/> を参照<!-- page 2 -->。")
+    assert text == "詳細は <https://www.soumu.go.jp/> を参照。"
