@@ -28,6 +28,7 @@ def test_rules_run_in_the_documented_order() -> None:
     assert [rule.__name__ for rule in ja.RULES] == [
         "japanese_forms_for_non_japanese_kanji",
         "postal_mark_for_t_before_postal_code",
+        "digit_zero_for_kanji_zero_in_numbers",
         "katakana_for_hiragana_he_be_pe_in_katakana_words",
         "katakana_for_kanji_lookalikes_in_katakana_words",
         "kanji_for_katakana_lookalikes_beside_kanji",
@@ -116,7 +117,27 @@ def test_postal_mark(before: str, after: str) -> None:
     _check(ja.postal_mark_for_t_before_postal_code, before, after)
 
 
-# ---------------------------------------------------------------- 3. へ べ ぺ
+# ---------------------------------------------------------------- 3. zero in numbers
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("平成2〇年4月25日", "平成20年4月25日"),
+        ("1〇〇円", "100円"),
+        ("〇3-1234-5678", "03-1234-5678"),
+        ("２〇２４年", "２０２４年"),
+        # Numbers in kanji, and 〇 as a mark or a placeholder, stay.
+        ("二〇二四年", "二〇二四年"),
+        ("第〇条", "第〇条"),
+        ("〇印の欄", "〇印の欄"),
+    ],
+)
+def test_kanji_zero_in_numbers(before: str, after: str) -> None:
+    _check(ja.digit_zero_for_kanji_zero_in_numbers, before, after)
+
+
+# ---------------------------------------------------------------- 4. へ べ ぺ
 
 
 @pytest.mark.parametrize(
@@ -139,7 +160,7 @@ def test_hiragana_he_be_pe_in_katakana_words(before: str, after: str) -> None:
     _check(ja.katakana_for_hiragana_he_be_pe_in_katakana_words, before, after)
 
 
-# ---------------------------------------------------------------- 4. kanji -> katakana
+# ---------------------------------------------------------------- 5. kanji -> katakana
 
 
 @pytest.mark.parametrize(
@@ -179,7 +200,7 @@ def test_kanji_lookalikes_in_katakana_words(before: str, after: str) -> None:
     _check(ja.katakana_for_kanji_lookalikes_in_katakana_words, before, after)
 
 
-# ---------------------------------------------------------------- 5. katakana -> kanji
+# ---------------------------------------------------------------- 6. katakana -> kanji
 
 
 @pytest.mark.parametrize(
@@ -217,7 +238,7 @@ def test_kanji_one_is_never_touched(text: str) -> None:
     assert normalise_japanese(text) == text
 
 
-# ---------------------------------------------------------------- 6. counter カ
+# ---------------------------------------------------------------- 7. counter カ
 
 
 @pytest.mark.parametrize(
@@ -235,7 +256,7 @@ def test_counter_ka(before: str, after: str) -> None:
     _check(ja.katakana_ka_in_counters, before, after)
 
 
-# ---------------------------------------------------------------- 7. middle dot
+# ---------------------------------------------------------------- 8. middle dot
 
 
 @pytest.mark.parametrize(

@@ -3,23 +3,25 @@
 RapidOCR's recogniser shares one alphabet between Chinese and Japanese, so on Japanese
 pages it now and then picks a Simplified Chinese form (题 for 題), a Han character
 where a katakana of the same shape belongs (力メラ for カメラ) or the other way round
-(協カ for 協力), a Latin middle dot for the katakana one, or T for the postal mark 〒.
+(協カ for 協力), a Latin middle dot for the katakana one, T for the postal mark 〒, or
+the kanji zero 〇 inside a number written in digits.
 
 :func:`normalise_japanese` applies these rules in this order, each a function below:
 
 1. :func:`japanese_forms_for_non_japanese_kanji` (题 -> 題, 稅 -> 税), through OpenCC;
 2. :func:`postal_mark_for_t_before_postal_code` (T100-8914 -> 〒100-8914);
-3. :func:`katakana_for_hiragana_he_be_pe_in_katakana_words` (ホームぺージ -> ホームページ);
-4. :func:`katakana_for_kanji_lookalikes_in_katakana_words` (力メラ -> カメラ, サ一ビス -> サービス);
-5. :func:`kanji_for_katakana_lookalikes_beside_kanji` (協カ -> 協力, 統ーし -> 統一し);
-6. :func:`katakana_ka_in_counters` (3力月 -> 3カ月);
-7. :func:`katakana_middle_dot_between_japanese_words` (コンピュータ·サイエンス -> ・).
+3. :func:`digit_zero_for_kanji_zero_in_numbers` (平成2〇年 -> 平成20年);
+4. :func:`katakana_for_hiragana_he_be_pe_in_katakana_words` (ホームぺージ -> ホームページ);
+5. :func:`katakana_for_kanji_lookalikes_in_katakana_words` (力メラ -> カメラ, サ一ビス -> サービス);
+6. :func:`kanji_for_katakana_lookalikes_beside_kanji` (協カ -> 協力, 統ーし -> 統一し);
+7. :func:`katakana_ka_in_counters` (3力月 -> 3カ月);
+8. :func:`katakana_middle_dot_between_japanese_words` (コンピュータ·サイエンス -> ・).
 
 Kanji forms come first because the later rules look at whether a neighbour is a kanji
 (a Simplified character is one too, so the order is for clarity, not necessity); the
 hiragana and katakana fixes inside katakana words come before the fixes beside kanji,
 so that those see katakana words already whole; the dot comes last, when its
-neighbours are what they will stay. The seven rules are then run again until nothing
+neighbours are what they will stay. The eight rules are then run again until nothing
 changes (at most four rounds), because one fix can change its neighbour's context: in
 力工ンジン the first round can only see that 工 (before ン) is エ, the second that 力
 then starts a katakana word. This makes the result stable under a second call.
@@ -191,7 +193,28 @@ def postal_mark_for_t_before_postal_code(text: str) -> str:
     return _POSTAL_T_RE.sub("〒", text)
 
 
-# ---------------------------------------------------------------- 3. へべぺ in katakana
+# ---------------------------------------------------------------- 3. zero in numbers
+
+_KANJI_ZERO_RE = re.compile("(?<=[0-9\uff10-\uff19])\u3007+|\u3007+(?=[0-9\uff10-\uff19])")
+
+
+def _digit_zeros(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    beside = text[start - 1] if start and text[start - 1].isdigit() else text[end : end + 1]
+    zero = "\uff10" if "\uff10" <= beside <= "\uff19" else "0"
+    return zero * (end - start)
+
+
+def digit_zero_for_kanji_zero_in_numbers(text: str) -> str:
+    """The kanji zero 〇 read for the digit 0 inside a number written in digits
+    (平成2〇年 -> 平成20年, 1〇〇円 -> 100円): a run of 〇 with a digit right before or
+    after it. The zero takes the width of that digit. Numbers written in kanji
+    (二〇二四年) and a 〇 on its own (a circle mark, ○×) stay.
+    """
+    return _KANJI_ZERO_RE.sub(_digit_zeros, text)
+
+
+# ---------------------------------------------------------------- 4. へべぺ in katakana
 
 _HE_BE_PE = {"へ": "ヘ", "べ": "ベ", "ぺ": "ペ"}
 _HE_BE_PE_RE = re.compile("[へべぺ]")
@@ -224,7 +247,7 @@ def katakana_for_hiragana_he_be_pe_in_katakana_words(text: str) -> str:
     return _apply(text, _HE_BE_PE_RE, _he_be_pe)
 
 
-# ---------------------------------------------------------------- 4. kanji -> katakana
+# ---------------------------------------------------------------- 5. kanji -> katakana
 
 _TO_KATAKANA = {
     "力": "カ",
@@ -287,7 +310,7 @@ def katakana_for_kanji_lookalikes_in_katakana_words(text: str) -> str:
     return _apply(text, _TO_KATAKANA_RE, _katakana_lookalike)
 
 
-# ---------------------------------------------------------------- 5. katakana -> kanji
+# ---------------------------------------------------------------- 6. katakana -> kanji
 
 _TO_KANJI = {"カ": "力", "エ": "工", "オ": "才", "ニ": "二", "ロ": "口", "ー": "一"}
 _TO_KANJI_RE = re.compile("[カエオニロー]")
@@ -330,7 +353,7 @@ def kanji_for_katakana_lookalikes_beside_kanji(text: str) -> str:
     return _apply(text, _TO_KANJI_RE, _kanji_lookalike)
 
 
-# ---------------------------------------------------------------- 6. counter カ
+# ---------------------------------------------------------------- 7. counter カ
 
 _KA_COUNTER_RE = re.compile("力(?=[月所国年条])")
 
@@ -348,7 +371,7 @@ def katakana_ka_in_counters(text: str) -> str:
     return _apply(text, _KA_COUNTER_RE, _ka_counter)
 
 
-# ---------------------------------------------------------------- 7. middle dot
+# ---------------------------------------------------------------- 8. middle dot
 
 _DOTS_RE = re.compile("[\u00b7\u2027\u2219\u22c5\u2022]")
 
@@ -377,6 +400,7 @@ def katakana_middle_dot_between_japanese_words(text: str) -> str:
 RULES = (
     japanese_forms_for_non_japanese_kanji,
     postal_mark_for_t_before_postal_code,
+    digit_zero_for_kanji_zero_in_numbers,
     katakana_for_hiragana_he_be_pe_in_katakana_words,
     katakana_for_kanji_lookalikes_in_katakana_words,
     kanji_for_katakana_lookalikes_beside_kanji,

@@ -87,6 +87,8 @@ def test_tight_columns_of_the_gazette_are_read_one_by_one() -> None:
     # The official gazette, 8 pt vertical type: in the table of signals two columns
     # share each cell a quarter of an em apart. Read from the 200 DPI render.
     image = pdfium.PdfDocument(str(KAMPO))[0].render(scale=200 / 72).to_pil().convert("RGB")
+    if image.convert("L").getextrema()[0] > 245:
+        pytest.skip("the gazette's fonts are not embedded: install fonts-noto-cjk")
     columns = [ln.text for ln in ocr_lines(image) if ln.vertical]
     for phrase in (
         "歩行者は、道路の横断を始めてはならず、",

@@ -23,6 +23,7 @@ from dotsocr.blank import is_blank
 from dotsocr.engines.base import Engine, failed_page
 from dotsocr.engines.cpu.assemble import assemble
 from dotsocr.engines.cpu.boxes import to_int_box
+from dotsocr.engines.cpu.broken_lines import reread_garbled_lines
 from dotsocr.engines.cpu.headers import relabel_running_headers
 from dotsocr.engines.cpu.layout import Region, detect_regions, forms_are_not_pictures
 from dotsocr.engines.cpu.ocr import ocr_lines, recognize, to_bgr
@@ -172,8 +173,17 @@ class CpuEngine(Engine):
                 bgr if verify else None,
                 (lambda crops: recognize(crops, opts.det_limit_side_len)) if verify else None,
             )
-            timings["text"] = time.perf_counter() - start
             notable = verdict.kind in ("invisible", "garbled")
+            if verdict.usable and verify:
+                lines, fixed = reread_garbled_lines(
+                    lines, bgr, lambda crops: recognize(crops, opts.det_limit_side_len)
+                )
+                if fixed:
+                    warnings.append(
+                        f"{fixed} line(s) of the text layer are garbled (a broken font map); "
+                        "read them from the page image"
+                    )
+            timings["text"] = time.perf_counter() - start
             if verdict.usable:
                 return lines, "text-layer"
             if opts.ocr == "never":
@@ -217,8 +227,14 @@ class CpuEngine(Engine):
                 angle, lines = reading.angle, reading.lines
                 warnings.append(f"page is turned: read after rotating it {angle}° anticlockwise")
         lang = self._language(lines)
-        if method == "ocr" and lang is not None:
-            lines = [replace(line, text=normalise_for_language(line.text, lang)) for line in lines]
+        if lang is not None:
+            # What OCR read: the page, or the garbled lines of a text layer (no glyphs).
+            lines = [
+                replace(line, text=normalise_for_language(line.text, lang))
+                if method == "ocr" or not line.glyphs
+                else line
+                for line in lines
+            ]
         work = rotate(bgr, angle) if angle else bgr
         work_h, work_w = work.shape[:2]
 

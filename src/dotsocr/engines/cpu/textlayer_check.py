@@ -84,7 +84,7 @@ def char_verdict(chars: Sequence[str], unmapped: int = 0) -> str | None:
     moji = sum(1 for c in non_ascii if _utf8_as_utf16(c))
     if moji >= 8 and moji / max(len(non_ascii), 1) > 0.8:
         return "characters look like UTF-8 bytes read as UTF-16"
-    stray = _stray_latin1(chars)
+    stray = stray_latin1(chars)
     cjk = sum(1 for c in chars if is_cjk(c))
     if stray >= STRAY_MIN and cjk and stray / (stray + cjk) > STRAY_SHARE:
         return f"{stray} Latin-1 symbols among CJK text (a wrong CID map)"
@@ -104,7 +104,7 @@ STRAY_MIN = 6
 STRAY_SHARE = 0.05
 
 
-def _stray_latin1(chars: Sequence[str]) -> int:
+def stray_latin1(chars: Sequence[str]) -> int:
     """Stray Latin-1 symbols and accented letters standing among non-Latin text: an
     accented letter next to an ASCII letter is a word (café) and does not count,
     nor ™ or ® right after one (Java™)."""
@@ -183,7 +183,8 @@ def pick_crops(lines: Sequence[Line], count: int = CROPS) -> list[tuple[Box, str
     return [specs[int(i * step + step / 2)] for i in range(count)]
 
 
-def _cut(bgr: np.ndarray, box: Box) -> np.ndarray:
+def cut(bgr: np.ndarray, box: Box) -> np.ndarray:
+    """A line's crop of the page, padded by a fifth of its height."""
     h = box[3] - box[1]
     pad = 0.2 * h
     height, width = bgr.shape[:2]
@@ -199,7 +200,7 @@ def reading_verdict(
     specs = pick_crops(lines)
     if not specs:
         return False, []
-    results = recognize([_cut(bgr, box) for box, _ in specs])
+    results = recognize([cut(bgr, box) for box, _ in specs])
     sims = [
         similarity(read, expected)
         for (_, expected), (read, score) in zip(specs, results, strict=True)
