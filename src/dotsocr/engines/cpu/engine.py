@@ -12,7 +12,7 @@ code, and come back in page order: the output is the same as with one.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
@@ -167,17 +167,16 @@ class CpuEngine(Engine):
             layer = page.text_layer
             lines = lines_from_chars(layer.chars) if layer is not None else []
             verify = opts.verify_text_layer and opts.ocr == "auto"
+
+            def read(crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+                return recognize(crops, opts.det_limit_side_len)
+
             verdict = check_text_layer(
-                layer,
-                lines,
-                bgr if verify else None,
-                (lambda crops: recognize(crops, opts.det_limit_side_len)) if verify else None,
+                layer, lines, bgr if verify else None, read if verify else None
             )
             notable = verdict.kind in ("invisible", "garbled")
             if verdict.usable and verify:
-                lines, fixed = reread_garbled_lines(
-                    lines, bgr, lambda crops: recognize(crops, opts.det_limit_side_len)
-                )
+                lines, fixed = reread_garbled_lines(lines, bgr, read)
                 if fixed:
                     warnings.append(
                         f"{fixed} line(s) of the text layer are garbled (a broken font map); "

@@ -100,11 +100,7 @@ def _split_merged_columns(
     """Cut tall boxes that hold neighbouring columns apart, and trim the slivers
     of neighbours off the others (:mod:`merged_columns`). The pieces of a cut box
     are left unread, for the vertical reader."""
-    crops = {
-        i: _box_crop(bgr, q)
-        for i, q in enumerate(quads)
-        if _is_tall(q) and _maybe_vertical(*read[i])
-    }
+    crops = {i: _box_crop(bgr, quads[i]) for i in _vertical_candidates(quads, read)}
     if len(crops) < _TYPICAL_OF:
         return quads, read
     em = column_width(list(crops.values()))
@@ -133,7 +129,7 @@ def _reread_vertical(
     keeps that reading; one whose confident turned reading has some Latin letters
     or digits takes them from it.
     """
-    tall = [i for i, q in enumerate(quads) if _is_tall(q) and _maybe_vertical(*read[i])]
+    tall = _vertical_candidates(quads, read)
     if not tall:
         return read
     crops = [_box_crop(bgr, quads[i]) for i in tall]
@@ -152,6 +148,13 @@ def _reread_vertical(
         if text:
             out[i] = (normalise_vertical(text), score)
     return out
+
+
+def _vertical_candidates(
+    quads: Sequence[np.ndarray], read: Sequence[tuple[str, float]]
+) -> list[int]:
+    """Indices of the tall boxes whose turned reading leaves room for vertical writing."""
+    return [i for i, q in enumerate(quads) if _is_tall(q) and _maybe_vertical(*read[i])]
 
 
 def _maybe_vertical(turned: str, score: float) -> bool:

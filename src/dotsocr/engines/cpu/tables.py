@@ -1,13 +1,14 @@
 """Table text as a simple HTML ``<table>`` from the lines inside a table region.
 
-Rows are clusters of vertically overlapping lines (a box much taller than the
-table's lines, OCR's merged column of numbers, does not run the rows together);
-columns come from gaps in the x projection of the rows that have several cells, a
-column bridged by a single cell (a header centred over two columns) is split there,
-and a cell spanning several columns gets a colspan. A text row continues the row
-above only with its words in columns that row fills: with an empty first column at
-line (not row) spacing, or with the other columns empty on that line and a first
-word that would not have fitted on the cell's line above (a wrapped label).
+Rows are lines whose middles lie together (:mod:`rows`: neither padded OCR boxes
+nor a box much taller than the table's lines, OCR's merged column of numbers, run
+the rows together); columns come from gaps in the x projection of the rows that
+have several cells, a column bridged by a single cell (a header centred over two
+columns) is split there, and a cell spanning several columns gets a colspan. A text
+row continues the row above only with its words in columns that row fills: with an
+empty first column at line (not row) spacing, or with the other columns empty on
+that line and a first word that would not have fitted on the cell's line above (a
+wrapped label).
 
 When the page image shows ruling lines inside the table (rules.py), columns come
 from the vertical rules, each split further where the text between two rules
@@ -41,9 +42,6 @@ from dotsocr.engines.cpu.table_grid import Cell, Grid
 from dotsocr.engines.cpu.textlines import SPACE_GAP, Line
 
 __all__ = ["find_rules", "split_at_columns", "table_html"]
-
-#: A line this many times taller than the table's median line covers several rows.
-TALL_LINE = 1.6
 
 
 def _spans_several(line: Line, row: list[Line]) -> bool:
